@@ -1,0 +1,124 @@
+"""Engine, sessions, the declarative Base and the column helpers.
+
+Every writing transaction goes through :func:`write`, which owns the commit
+and retries the whole unit of work on lock contention. On SQLite that unit
+starts with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout
+instead of failing half-way; on PostgreSQL services lock the rows they touch
+in id order and a deadlock or serialization failure is retried here.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session
+
+from remit.errors import WriteContention
+
+T = TypeVar("T")
+
+# BIGINT everywhere, but SQLite only auto-assigns rowids to "INTEGER PRIMARY KEY".
+Id = BigInteger().with_variant(Integer(), "sqlite")
+# Minor units can exceed 2**31 (a large invoice in a zero-decimal currency).
+Minor = BigInteger
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and point them at psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 5) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        _configure_sqlite(engine, busy_timeout_ms)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # The driver's own implicit BEGIN is deferred and fails under contention;
+        # switch it off and issue our own BEGIN in the "begin" hook below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        mode = "DEFERRED" if connection.get_execution_options().get("remit_readonly") else "IMMEDIATE"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_contention(exc: BaseException) -> bool:
+    """Lock waits that a retry of the whole transaction can cure."""
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+        return True
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        return sqlstate in {"40001", "40P01", "55P03"}
+    return False
+
+
+def write(engine: Engine, work: Callable[[Session], T], *, attempts: int = 8) -> T:
+    """Run ``work`` in one transaction, commit once, retry on contention.
+
+    ``work`` must be safe to run again from scratch: it receives a fresh
+    session each attempt and nothing it did in a failed attempt survives.
+    """
+    for attempt in range(1, attempts + 1):
+        session = Session(engine, expire_on_commit=False, autoflush=False)
+        try:
+            result = work(session)
+            session.commit()
+            return result
+        except Exception as exc:
+            session.rollback()
+            if not is_contention(exc):
+                raise
+            if attempt == attempts:
+                raise WriteContention(attempts=attempts) from exc
+            # Jittered backoff so racing writers do not collide again in step.
+            time.sleep(min(0.5, 0.005 * 2**attempt) * random.random())
+        finally:
+            session.close()
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reads only: on SQLite it does not take the write lock."""
+    session = Session(engine.execution_options(remit_readonly=True), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()

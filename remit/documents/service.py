@@ -1,0 +1,330 @@
+"""Documents: create, issue, edit while unsettled, void; and the row locks payments take."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from remit.businesses.models import Business, Location
+from remit.businesses.numbering import next_number
+from remit.businesses.service import get_business
+from remit.customers.service import check_metadata, get_customer
+from remit.documents.models import KINDS, Document, DocumentLine
+from remit.documents.rules import derive_status, document_totals, line_amounts, parse_quantity, parse_tax_rate
+from remit.errors import (
+    AlreadyExists,
+    CurrencyMismatch,
+    DocumentHasSettlements,
+    InvalidInput,
+    InvalidState,
+    VersionMismatch,
+)
+from remit.events.service import record_event
+from remit.ledger import service as ledger
+from remit.ledger.rules import issue_postings
+from remit.money import format_minor, parse_minor, rate_text, resolve_rate
+from remit.tenancy import owned
+from remit.timestamps import today_in, utcnow
+
+_STATUS_AT_START = "remit.document_status_at_start"
+
+
+@dataclass(frozen=True, slots=True)
+class LineInput:
+    name: str
+    quantity: object = "1"
+    unit_price: object = "0"
+    discount: object = "0"
+    tax_rate: object = "0"
+    description: str | None = None
+    item_ref: str | None = None
+
+
+def get_document(session: Session, *, business_id: int, document_id: int) -> Document:
+    return owned(session, Document, business_id=business_id, id=document_id, resource="document")
+
+
+def lock_documents(session: Session, *, business_id: int, ids: Iterable[int]) -> dict[int, Document]:
+    """Lock documents in id order (no deadlocks between payments) and read their live balances."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    # populate_existing re-reads rows; unflushed changes in this session would be lost.
+    session.flush()
+    rows = session.execute(
+        select(Document)
+        .where(Document.business_id == business_id, Document.id.in_(wanted))
+        .order_by(Document.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalars()
+    return {doc.id: doc for doc in rows}
+
+
+def _build_lines(business_id: int, currency: str, lines: Sequence[LineInput]) -> list[DocumentLine]:
+    if not lines:
+        raise InvalidInput(field="lines", detail="A document needs at least one line.")
+    built = []
+    for index, line in enumerate(lines):
+        where = f"lines/{index}"
+        if not line.name or not str(line.name).strip():
+            raise InvalidInput(field=f"{where}/name", detail=f"{where}/name must not be empty.")
+        amounts = line_amounts(
+            quantity=parse_quantity(line.quantity, field=f"{where}/quantity"),
+            unit_price_minor=parse_minor(line.unit_price, currency=currency, field=f"{where}/unit_price"),
+            discount_minor=parse_minor(line.discount, currency=currency, field=f"{where}/discount"),
+            tax_rate=parse_tax_rate(line.tax_rate, field=f"{where}/tax_rate"),
+            currency=currency,
+            field=where,
+        )
+        built.append(
+            DocumentLine(
+                business_id=business_id,
+                position=index,
+                item_ref=line.item_ref,
+                name=str(line.name).strip(),
+                description=line.description,
+                quantity=format(amounts.quantity, "f"),
+                unit_price_minor=amounts.unit_price_minor,
+                discount_minor=amounts.discount_minor,
+                tax_rate=format(amounts.tax_rate, "f"),
+                net_minor=amounts.net_minor,
+                tax_minor=amounts.tax_minor,
+                total_minor=amounts.total_minor,
+            )
+        )
+    return built
+
+
+def _set_lines(doc: Document, lines: list[DocumentLine]) -> None:
+    totals = document_totals(lines)  # type: ignore[arg-type]
+    doc.lines = lines
+    doc.subtotal_minor = totals.subtotal_minor
+    doc.discount_minor = totals.discount_minor
+    doc.tax_minor = totals.tax_minor
+    doc.total_minor = totals.total_minor
+    doc.balance_due_minor = totals.total_minor - doc.settled_minor
+
+
+def create_document(
+    session: Session,
+    *,
+    business_id: int,
+    customer_id: int,
+    lines: Sequence[LineInput],
+    kind: str = "invoice",
+    issue_date: date | None = None,
+    due_date: date | None = None,
+    number: str | None = None,
+    currency: str | None = None,
+    exchange_rate: object | None = None,
+    state: str = "open",
+    reference: str | None = None,
+    notes: str | None = None,
+    location_id: int | None = None,
+    channel: str = "native",
+    metadata: dict[str, str] | None = None,
+) -> Document:
+    """Create a document; ``state`` "open" issues it now, "draft" or "quote" leaves it unissued."""
+    if kind not in KINDS:
+        raise InvalidInput(field="kind", detail=f"kind is one of {', '.join(KINDS)}.")
+    if state not in ("open", "draft", "quote"):
+        raise InvalidInput(field="state", detail="state is open, draft or quote.")
+    business = get_business(session, business_id)
+    customer = get_customer(session, business_id=business_id, customer_id=customer_id)
+    if currency is not None and currency != customer.currency:
+        raise CurrencyMismatch(field="currency", got=currency, expected=customer.currency)
+    rate = resolve_rate(exchange_rate, currency=customer.currency, base_currency=business.base_currency)
+    if location_id is not None:
+        owned(session, Location, business_id=business_id, id=location_id, resource="location")
+    issue_date = issue_date or today_in(business.timezone)
+    if due_date is not None and due_date < issue_date:
+        raise InvalidInput(field="due_date", detail="due_date cannot be before issue_date.")
+    if number is None:
+        number = next_number(session, business_id=business_id, kind=kind)
+    elif session.execute(
+        select(Document.id).where(Document.business_id == business_id, Document.kind == kind, Document.number == number)
+    ).first():
+        raise AlreadyExists(resource=kind, key="number", value=number)
+    doc = Document(
+        business_id=business_id,
+        customer_id=customer.id,
+        kind=kind,
+        number=number,
+        status=state if state != "open" else "draft",
+        currency=customer.currency,
+        exchange_rate=rate_text(rate),
+        issue_date=issue_date,
+        due_date=due_date,
+        settled_minor=0,
+        reference=reference,
+        notes=notes,
+        location_id=location_id,
+        channel=channel,
+        metadata_=check_metadata(metadata),
+    )
+    _set_lines(doc, _build_lines(business_id, customer.currency, lines))
+    session.add(doc)
+    session.flush()
+    record_event(session, business_id=business_id, type="document.created", subject_type="document",
+                 subject_id=doc.id, payload=document_payload(doc))
+    if state == "open":
+        issue(session, business=business, doc=doc)
+    announce_paid(session)
+    return doc
+
+
+def issue(session: Session, *, business: Business, doc: Document) -> None:
+    """Post the receivable and income for a document and open it for payment."""
+    if doc.issued_at is not None or doc.status == "void":
+        raise InvalidState(resource="document", id=doc.id, state=doc.status, action="issuing")
+    doc.issue_entry_id = ledger.post(
+        session,
+        business_id=doc.business_id,
+        entry_date=doc.issue_date,
+        source="document.issued",
+        memo=f"{doc.kind} {doc.number}",
+        postings=issue_postings(
+            kind=doc.kind,
+            currency=doc.currency,
+            rate=Decimal(doc.exchange_rate),
+            base_currency=business.base_currency,
+            total_minor=doc.total_minor,
+            tax_minor=doc.tax_minor,
+            customer_id=doc.customer_id,
+            document_id=doc.id,
+        ),
+    )
+    doc.issued_at = utcnow()
+    refresh_status(session, doc)
+    record_event(session, business_id=doc.business_id, type="document.issued", subject_type="document",
+                 subject_id=doc.id, payload=document_payload(doc))
+
+
+def issue_document(session: Session, *, business_id: int, document_id: int) -> Document:
+    doc = lock_documents(session, business_id=business_id, ids=[document_id]).get(document_id)
+    if doc is None:
+        get_document(session, business_id=business_id, document_id=document_id)  # raises NotFound
+        raise AssertionError("unreachable")
+    issue(session, business=get_business(session, business_id), doc=doc)
+    announce_paid(session)
+    return doc
+
+
+def refresh_status(session: Session, doc: Document) -> None:
+    """Recompute the derived status, remembering what it was when this transaction first touched it."""
+    session.info.setdefault(_STATUS_AT_START, {}).setdefault(doc.id, (doc, doc.status))
+    doc.status = derive_status(
+        current=doc.status,
+        issued=doc.issued_at is not None,
+        voided=doc.voided_at is not None,
+        total_minor=doc.total_minor,
+        settled_minor=doc.settled_minor,
+    )
+
+
+def announce_paid(session: Session) -> None:
+    """Fire ``invoice.paid`` once per document that ends this use case paid and did not start it so.
+
+    Comparing start and end (not each step) keeps an update that reverses and
+    re-applies a payment from announcing an invoice that never stopped being paid.
+    """
+    for doc, before in session.info.pop(_STATUS_AT_START, {}).values():
+        if doc.status == "paid" and before != "paid":
+            record_event(session, business_id=doc.business_id, type="invoice.paid", subject_type="document",
+                         subject_id=doc.id, payload=document_payload(doc))
+
+
+def update_document(
+    session: Session,
+    *,
+    business_id: int,
+    document_id: int,
+    expected_version: int | None = None,
+    lines: Sequence[LineInput] | None = None,
+    issue_date: date | None = None,
+    due_date: date | None = None,
+    reference: str | None = None,
+    notes: str | None = None,
+    metadata: dict[str, str] | None = None,
+) -> Document:
+    """Edit a document while nothing is settled on it (a paid invoice never silently reopens)."""
+    doc = get_document(session, business_id=business_id, document_id=document_id)
+    doc = lock_documents(session, business_id=business_id, ids=[doc.id])[doc.id]
+    if expected_version is not None and expected_version != doc.version:
+        raise VersionMismatch(resource="document", id=doc.id, current=doc.version, expected=expected_version)
+    if doc.status == "void":
+        raise InvalidState(resource="document", id=doc.id, state=doc.status, action="editing")
+    if doc.settled_minor > 0:
+        raise DocumentHasSettlements(document_number=doc.number, settled=format_minor(doc.settled_minor, doc.currency),
+                                     currency=doc.currency, action="edited")
+    reissue = doc.issued_at is not None and (lines is not None or issue_date is not None)
+    if reissue:
+        ledger.reverse(session, business_id=business_id, entry_id=doc.issue_entry_id, source="document.updated",
+                       memo=f"edit of {doc.kind} {doc.number}")
+        doc.issued_at = None
+    if lines is not None:
+        _set_lines(doc, _build_lines(business_id, doc.currency, lines))
+    if issue_date is not None:
+        doc.issue_date = issue_date
+    if due_date is not None:
+        doc.due_date = due_date
+    if doc.due_date is not None and doc.due_date < doc.issue_date:
+        raise InvalidInput(field="due_date", detail="due_date cannot be before issue_date.")
+    if reference is not None:
+        doc.reference = reference
+    if notes is not None:
+        doc.notes = notes
+    if metadata is not None:
+        doc.metadata_ = check_metadata(metadata)
+    doc.version += 1
+    session.flush()
+    if reissue:
+        issue(session, business=get_business(session, business_id), doc=doc)
+    record_event(session, business_id=business_id, type="document.updated", subject_type="document",
+                 subject_id=doc.id, payload=document_payload(doc))
+    return doc
+
+
+def void_unsettled(session: Session, *, doc: Document, reason: str) -> None:
+    """Void a document that has nothing settled: reverse its issue posting."""
+    if doc.status == "void":
+        raise InvalidState(resource="document", id=doc.id, state="void", action="voiding")
+    if doc.settled_minor > 0:
+        raise DocumentHasSettlements(document_number=doc.number, settled=format_minor(doc.settled_minor, doc.currency),
+                                     currency=doc.currency, action="voided")
+    if doc.issue_entry_id is not None and doc.issued_at is not None:
+        ledger.reverse(session, business_id=doc.business_id, entry_id=doc.issue_entry_id, source="document.voided",
+                       memo=f"void of {doc.kind} {doc.number}")
+    doc.voided_at = utcnow()
+    doc.void_reason = reason
+    doc.balance_due_minor = 0
+    doc.version += 1
+    refresh_status(session, doc)
+    record_event(session, business_id=doc.business_id, type="document.voided", subject_type="document",
+                 subject_id=doc.id, payload=document_payload(doc))
+
+
+def void_document(session: Session, *, business_id: int, document_id: int) -> Document:
+    get_document(session, business_id=business_id, document_id=document_id)
+    doc = lock_documents(session, business_id=business_id, ids=[document_id])[document_id]
+    void_unsettled(session, doc=doc, reason="voided")
+    return doc
+
+
+def document_payload(doc: Document) -> dict[str, object]:
+    return {
+        "id": doc.id,
+        "kind": doc.kind,
+        "number": doc.number,
+        "status": doc.status,
+        "customer_id": doc.customer_id,
+        "currency": doc.currency,
+        "total": format_minor(doc.total_minor, doc.currency),
+        "balance_due": format_minor(doc.balance_due_minor, doc.currency),
+    }

@@ -1,0 +1,175 @@
+"""One error tree. Each error is a fact with a stable ``code``.
+
+Surfaces map these to their own shapes (problem+json, a vendor's envelope, a
+CLI exit code) from ``code``, ``status``, ``detail``, ``field`` and ``facts``;
+no surface should need to parse ``detail``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class RemitError(Exception):
+    code: ClassVar[str] = "remit_error"
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "Request failed"
+    # str.format template over ``facts``; a subclass states its fact in words.
+    template: ClassVar[str] = "The request could not be completed."
+
+    def __init__(self, detail: str | None = None, *, field: str | None = None, **facts: Any) -> None:
+        self.field = field
+        self.facts = facts
+        self.detail = detail or self.template.format(field=field, **facts)
+        super().__init__(self.detail)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "status": self.status, "detail": self.detail, "field": self.field, **self.facts}
+
+
+# -- input ---------------------------------------------------------------
+
+class InvalidInput(RemitError):
+    code = "invalid_input"
+    status = 422
+    title = "Invalid input"
+    template = "{field} is invalid."
+
+
+class AmountMalformed(InvalidInput):
+    code = "amount_malformed"
+    template = "{field} must be a plain decimal number such as 95.00, not {value!s}."
+
+
+class AmountNegative(InvalidInput):
+    code = "amount_negative"
+    template = "{field} must not be negative (got {value})."
+
+
+class AmountTooLarge(InvalidInput):
+    code = "amount_too_large"
+    template = "{field} is larger than Remit can store (got {value})."
+
+
+class AmountTooPrecise(InvalidInput):
+    code = "amount_too_precise"
+    template = "{field} has more decimals than {currency} allows ({places}): {value}. Remit never rounds input."
+
+
+class CurrencyUnknown(InvalidInput):
+    code = "currency_unknown"
+    template = "{currency!r} is not an ISO 4217 currency code."
+
+
+class CurrencyMismatch(InvalidInput):
+    code = "currency_mismatch"
+    template = "{field} is in {got}, but {expected} is required here."
+
+
+class ExchangeRateInvalid(InvalidInput):
+    code = "exchange_rate_invalid"
+    template = "{field}: {reason}"
+
+
+class BankChargesExceedAmount(InvalidInput):
+    code = "bank_charges_exceed_amount"
+    template = "bank_charges ({bank_charges}) cannot exceed the payment amount ({amount})."
+
+
+# -- lookups -------------------------------------------------------------
+
+class NotFound(RemitError):
+    """Also the answer for another business's ids: tenancy never leaks existence."""
+
+    code = "not_found"
+    status = 404
+    title = "Not found"
+    template = "No {resource} with id {id} exists."
+
+
+class AlreadyExists(RemitError):
+    code = "already_exists"
+    status = 409
+    title = "Already exists"
+    template = "A {resource} with {key} {value!r} already exists."
+
+
+# -- money rules ---------------------------------------------------------
+
+class DocumentOverSettled(RemitError):
+    code = "document_over_settled"
+    status = 422
+    title = "Settlement exceeds the balance due"
+    template = (
+        "Settling {settle} on {document_number} exceeds its live balance due of {balance_due} {currency}."
+    )
+
+
+class PaymentOverAllocated(RemitError):
+    code = "payment_over_allocated"
+    status = 422
+    title = "Allocations exceed the payment"
+    template = (
+        "Allocations of {allocated} exceed the {available} {currency} this payment can apply."
+    )
+
+
+class CreditInsufficient(RemitError):
+    code = "credit_insufficient"
+    status = 422
+    title = "Not enough unused credit"
+    template = "Only {unused} {currency} of this payment is unused; {requested} was asked for."
+
+
+class DocumentNotPayable(RemitError):
+    code = "document_not_payable"
+    status = 422
+    title = "Document cannot take payments"
+    template = "{document_number} is {doc_status}; only issued documents can be settled."
+
+
+class CustomerMismatch(RemitError):
+    code = "customer_mismatch"
+    status = 422
+    title = "Document belongs to another customer"
+    template = "{document_number} belongs to another customer than this payment."
+
+
+# -- state ---------------------------------------------------------------
+
+class InvalidState(RemitError):
+    code = "invalid_state"
+    status = 409
+    title = "Not allowed in the current state"
+    template = "{resource} {id} is {state}; {action} is not allowed."
+
+
+class DocumentHasSettlements(InvalidState):
+    code = "document_has_settlements"
+    template = "{document_number} already has {settled} {currency} settled; it cannot be {action}."
+
+
+class PaymentHasLiveRefund(InvalidState):
+    code = "payment_has_live_refund"
+    template = "Payment {payment_number} has a live refund ({refund_number}); void the refund first."
+
+
+class PaymentNotPending(InvalidState):
+    code = "payment_not_pending"
+    template = "Payment {payment_number} is {state}, not pending approval."
+
+
+class VersionMismatch(RemitError):
+    code = "version_mismatch"
+    status = 409
+    title = "Changed by someone else"
+    template = "{resource} {id} is at version {current}, not {expected}; reload and try again."
+
+
+class WriteContention(RemitError):
+    """Raised after bounded retries; the API answers 503 with Retry-After."""
+
+    code = "write_contention"
+    status = 503
+    title = "Busy, try again"
+    template = "The database stayed busy after {attempts} attempts; retry in a moment."

@@ -1,0 +1,14 @@
+"""Every model, imported once so the metadata (and Alembic) sees all tables."""
+
+from remit.businesses.models import ApiKey, Business, DepositAccount, IdempotencyRecord, Location, NumberSequence, PaymentMethod
+from remit.customers.models import ContactPerson, Customer
+from remit.documents.models import Document, DocumentLine
+from remit.events.models import Event
+from remit.ledger.models import Account, JournalEntry, JournalLine
+from remit.payments.models import Allocation, CreditApplication, Payment, Refund
+
+__all__ = [
+    "Account", "Allocation", "ApiKey", "Business", "ContactPerson", "CreditApplication", "Customer",
+    "DepositAccount", "Document", "DocumentLine", "Event", "IdempotencyRecord", "JournalEntry",
+    "JournalLine", "Location", "NumberSequence", "Payment", "PaymentMethod", "Refund",
+]

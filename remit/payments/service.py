@@ -1,0 +1,589 @@
+"""Payment use cases: preview, record, update, void, approve and reject.
+
+Every function takes a session and keyword-only arguments and never commits:
+the caller (a request, a CLI command) owns the transaction. Documents are
+locked before payments, each in id order, so concurrent writers queue
+instead of deadlocking, and every balance check reads the locked, live row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from remit.businesses.models import Business, DepositAccount, Location, PaymentMethod
+from remit.businesses.numbering import next_number
+from remit.businesses.service import get_business
+from remit.customers.models import Customer
+from remit.customers.service import check_metadata, get_customer
+from remit.documents.models import Document
+from remit.documents.service import announce_paid, lock_documents
+from remit.errors import (
+    AlreadyExists,
+    BankChargesExceedAmount,
+    CurrencyMismatch,
+    CustomerMismatch,
+    DocumentNotPayable,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    PaymentHasLiveRefund,
+    PaymentNotPending,
+    VersionMismatch,
+)
+from remit.events.service import record_event
+from remit.ledger import service as ledger
+from remit.ledger.rules import receipt_postings
+from remit.money import format_minor, parse_minor, rate_text, resolve_rate
+from remit.payments.allocation import Deductions, OpenDocument, Plan, Requested, make_plan, plan_fifo, plan_requested
+from remit.payments.models import CHANNELS, Allocation, CreditApplication, Payment, Refund
+from remit.payments.settle import PAYABLE, apply_allocation, reverse_allocation, reverse_credit
+from remit.tenancy import owned
+from remit.timestamps import today_in, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationInput:
+    """One requested allocation, amounts as given (text, int or Decimal)."""
+
+    document_id: int
+    amount: object = "0"
+    discount: object = "0"
+    tax_withheld: object = "0"
+    rounding: object = "0"
+    write_off: object = "0"
+
+
+@dataclass(slots=True)
+class PaymentInput:
+    """What a caller says about a payment; shared by record, preview and update."""
+
+    amount: object
+    payment_date: date | None = None
+    method_id: int | None = None
+    deposit_account_id: int | None = None
+    location_id: int | None = None
+    reference: str | None = None
+    notes: str | None = None
+    currency: str | None = None
+    exchange_rate: object | None = None
+    bank_charges: object = "0"
+    # None: spread FIFO over open documents. An empty list: keep it all as credit.
+    allocations: Sequence[AllocationInput] | None = None
+    return_change: bool | None = None
+    metadata: dict[str, str] | None = None
+    recorded_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    business: Business
+    customer: Customer
+    tendered_minor: int
+    bank_charges_minor: int
+    rate: Decimal
+    payment_date: date
+    method: PaymentMethod | None
+    deposit: DepositAccount
+    location_id: int | None
+    plan: Plan
+    documents: dict[int, Document] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewLine:
+    document_id: int
+    document_number: str
+    amount_minor: int
+    deductions: Deductions
+    balance_before_minor: int
+    balance_after_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    currency: str
+    amount_minor: int
+    change_minor: int
+    allocated_minor: int
+    unused_minor: int
+    status: str
+    lines: list[PreviewLine]
+
+
+def _requested(inputs: Sequence[AllocationInput], currency: str) -> list[Requested]:
+    requested = []
+    for index, item in enumerate(inputs):
+        if not isinstance(item.document_id, int) or isinstance(item.document_id, bool):
+            raise InvalidInput(field=f"allocations/{index}/document_id", detail="document_id must be an integer id.")
+
+        def minor(name: str) -> int:
+            return parse_minor(getattr(item, name), currency=currency, field=f"allocations/{index}/{name}")
+
+        requested.append(
+            Requested(
+                document_id=item.document_id,
+                amount_minor=minor("amount"),
+                deductions=Deductions(minor("discount"), minor("tax_withheld"), minor("rounding"), minor("write_off")),
+            )
+        )
+    return requested
+
+
+def _method(session: Session, business_id: int, method_id: int | None) -> PaymentMethod | None:
+    if method_id is None:
+        return None
+    return owned(session, PaymentMethod, business_id=business_id, id=method_id, resource="payment_method")
+
+
+def _deposit(session: Session, business_id: int, deposit_id: int | None, method: PaymentMethod | None) -> DepositAccount:
+    """The named deposit account, else the first cash one for cash and the first bank one otherwise."""
+    if deposit_id is not None:
+        return owned(session, DepositAccount, business_id=business_id, id=deposit_id, resource="deposit_account")
+    kind = "cash" if method is not None and method.is_cash else "bank"
+    deposit = session.execute(
+        select(DepositAccount)
+        .where(DepositAccount.business_id == business_id, DepositAccount.kind == kind, DepositAccount.active)
+        .order_by(DepositAccount.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if deposit is None:
+        raise InvalidInput(field="deposit_account_id", detail=f"No active {kind} deposit account; name one.")
+    return deposit
+
+
+def _open_documents(session: Session, *, business_id: int, customer_id: int, lock: bool) -> dict[int, Document]:
+    query = select(Document.id).where(
+        Document.business_id == business_id,
+        Document.customer_id == customer_id,
+        Document.status.in_(("open", "partially_paid")),
+    )
+    ids = list(session.execute(query).scalars())
+    if lock:
+        docs = lock_documents(session, business_id=business_id, ids=ids)
+        return {i: d for i, d in docs.items() if d.status in ("open", "partially_paid")}
+    return {d.id: d for d in session.execute(select(Document).where(Document.id.in_(ids))).scalars()}
+
+
+def _documents(session: Session, *, business_id: int, ids: list[int], lock: bool) -> dict[int, Document]:
+    if lock:
+        docs = lock_documents(session, business_id=business_id, ids=ids)
+    else:
+        rows = session.execute(select(Document).where(Document.business_id == business_id, Document.id.in_(ids)))
+        docs = {d.id: d for d in rows.scalars()}
+    for doc_id in ids:
+        if doc_id not in docs:
+            raise NotFound(resource="document", id=doc_id)
+    return docs
+
+
+def _as_open(doc: Document) -> OpenDocument:
+    return OpenDocument(doc.id, doc.number, doc.currency, doc.balance_due_minor, doc.issue_date, doc.due_date)
+
+
+def _prepare(session: Session, *, business_id: int, customer_id: int, data: PaymentInput, lock: bool,
+             budget_taken_minor: int = 0) -> Prepared:
+    """Parse and check everything about a payment, and plan its allocations on live balances.
+
+    ``budget_taken_minor`` is money of this payment already used elsewhere
+    (credit applied, refunds) when an existing payment is being re-posted.
+    """
+    business = get_business(session, business_id)
+    customer = get_customer(session, business_id=business_id, customer_id=customer_id)
+    currency = customer.currency
+    if data.currency is not None and data.currency != currency:
+        raise CurrencyMismatch(field="currency", got=data.currency, expected=currency)
+    tendered = parse_minor(data.amount, currency=currency, field="amount")
+    charges = parse_minor(data.bank_charges, currency=currency, field="bank_charges")
+    rate = resolve_rate(data.exchange_rate, currency=currency, base_currency=business.base_currency)
+    method = _method(session, business_id, data.method_id)
+    deposit = _deposit(session, business_id, data.deposit_account_id, method)
+    if data.location_id is not None:
+        owned(session, Location, business_id=business_id, id=data.location_id, resource="location")
+    tolerance = _tolerance(business, currency, rate)
+    if tendered < budget_taken_minor:
+        raise InvalidInput(field="amount", detail=(
+            f"amount cannot be below the {format_minor(budget_taken_minor, currency)} {currency} of this payment "
+            "already applied as credit or refunded; reverse those first."))
+
+    if data.allocations is None:
+        documents = _open_documents(session, business_id=business_id, customer_id=customer.id, lock=lock)
+        budget = max(tendered - budget_taken_minor, 0)
+        planned = plan_fifo(amount_minor=budget, documents=[_as_open(d) for d in documents.values()],
+                            tolerance_minor=tolerance)
+    else:
+        requested = _requested(data.allocations, currency)
+        documents = _documents(session, business_id=business_id, ids=[r.document_id for r in requested], lock=lock)
+        for index, ask in enumerate(requested):
+            doc = documents[ask.document_id]
+            if doc.customer_id != customer.id:
+                raise CustomerMismatch(field=f"allocations/{index}/document_id", document_number=doc.number)
+            if doc.status not in PAYABLE and doc.status != "quote":
+                raise DocumentNotPayable(field=f"allocations/{index}/document_id", document_id=doc.id,
+                                         document_number=doc.number, doc_status=doc.status)
+        open_docs = {doc_id: _as_open(doc) for doc_id, doc in documents.items()}
+        # A quote's balance is its total: paying it issues it.
+        planned = plan_requested(amount_minor=tendered - budget_taken_minor, requested=requested, documents=open_docs,
+                                 tolerance_minor=tolerance, currency=currency)
+
+    return_change = data.return_change
+    if return_change is None:
+        return_change = bool(method is not None and method.is_cash and business.cash_excess_as_change)
+    plan = make_plan(tendered_minor=tendered - budget_taken_minor, allocations=planned, return_change=return_change)
+    plan = Plan(plan.amount_minor + budget_taken_minor, plan.change_minor, plan.allocations)
+    if charges > plan.amount_minor:
+        raise BankChargesExceedAmount(field="bank_charges", bank_charges=format_minor(charges, currency),
+                                      amount=format_minor(plan.amount_minor, currency))
+    return Prepared(
+        business=business,
+        customer=customer,
+        tendered_minor=tendered,
+        bank_charges_minor=charges,
+        rate=rate,
+        payment_date=data.payment_date or today_in(business.timezone),
+        method=method,
+        deposit=deposit,
+        location_id=data.location_id,
+        plan=plan,
+        documents=documents,
+    )
+
+
+def _tolerance(business: Business, currency: str, rate: Decimal) -> int:
+    """The write-off tolerance (kept in base currency) in the document's currency, rounded down."""
+    if currency == business.base_currency or business.write_off_tolerance_minor == 0:
+        return business.write_off_tolerance_minor
+    from remit.money import exponent
+
+    base_units = Decimal(business.write_off_tolerance_minor).scaleb(-exponent(business.base_currency))
+    return int((base_units / rate).scaleb(exponent(currency)).to_integral_value(rounding="ROUND_FLOOR"))
+
+
+def _status_for(business: Business, channel: str) -> str:
+    if channel not in CHANNELS:
+        raise InvalidInput(field="channel", detail=f"channel is one of {', '.join(CHANNELS)}.")
+    return "pending" if channel in business.approval_channels else "posted"
+
+
+def preview_payment(session: Session, *, business_id: int, customer_id: int, data: PaymentInput,
+                    channel: str = "native") -> Preview:
+    """The same checks and allocation math as ``record_payment``; writes nothing."""
+    prepared = _prepare(session, business_id=business_id, customer_id=customer_id, data=data, lock=False)
+    plan = prepared.plan
+    return Preview(
+        currency=prepared.customer.currency,
+        amount_minor=plan.amount_minor,
+        change_minor=plan.change_minor,
+        allocated_minor=plan.allocated_minor,
+        unused_minor=plan.unused_minor,
+        status=_status_for(prepared.business, channel),
+        lines=[
+            PreviewLine(p.document_id, prepared.documents[p.document_id].number, p.amount_minor, p.deductions,
+                        p.balance_before_minor, p.balance_after_minor)
+            for p in plan.allocations
+        ],
+    )
+
+
+def _insert_allocations(session: Session, payment: Payment, plan: Plan) -> list[Allocation]:
+    allocations = [
+        Allocation(
+            business_id=payment.business_id,
+            payment_id=payment.id,
+            document_id=p.document_id,
+            status="pending",
+            amount_minor=p.amount_minor,
+            discount_minor=p.deductions.discount_minor,
+            tax_withheld_minor=p.deductions.tax_withheld_minor,
+            rounding_minor=p.deductions.rounding_minor,
+            write_off_minor=p.deductions.write_off_minor,
+            settled_minor=p.settled_minor,
+        )
+        for p in plan.allocations
+    ]
+    session.add_all(allocations)
+    session.flush()
+    return allocations
+
+
+def _post(session: Session, *, business: Business, payment: Payment, allocations: list[Allocation],
+          documents: dict[int, Document]) -> None:
+    """Post a payment: receipt into the deposit account, then each allocation on its live balance."""
+    deposit = session.get(DepositAccount, payment.deposit_account_id)
+    codes = {v: k for k, v in ledger.account_ids(session, business.id).items()}
+    payment.status = "posted"
+    payment.unused_minor = payment.amount_minor - payment.credit_applied_minor - payment.refunded_minor
+    payment.receipt_entry_id = ledger.post(
+        session,
+        business_id=business.id,
+        entry_date=payment.payment_date,
+        source="payment.received",
+        memo=f"payment {payment.number}",
+        postings=receipt_postings(
+            deposit_account=codes[deposit.account_id],
+            currency=payment.currency,
+            rate=Decimal(payment.exchange_rate),
+            base_currency=business.base_currency,
+            amount_minor=payment.amount_minor,
+            bank_charges_minor=payment.bank_charges_minor,
+            customer_id=payment.customer_id,
+            payment_id=payment.id,
+        ),
+    )
+    for index, allocation in enumerate(sorted(allocations, key=lambda a: a.document_id)):
+        apply_allocation(session, business=business, payment=payment, doc=documents[allocation.document_id],
+                         allocation=allocation, field=f"allocations/{index}/amount")
+
+
+def _unpost(session: Session, *, business: Business, payment: Payment, documents: dict[int, Document]) -> None:
+    """Reverse every allocation and the receipt of a posted or pending payment."""
+    now = utcnow()
+    for allocation in _live_allocations(session, payment):
+        reverse_allocation(session, business=business, payment=payment, doc=documents[allocation.document_id],
+                           allocation=allocation, now=now)
+    if payment.status == "posted":
+        ledger.reverse(session, business_id=business.id, entry_id=payment.receipt_entry_id,
+                       source="payment.reversed", memo=f"reversal of payment {payment.number}")
+
+
+def _live_allocations(session: Session, payment: Payment) -> list[Allocation]:
+    return list(
+        session.execute(
+            select(Allocation)
+            .where(Allocation.payment_id == payment.id, Allocation.status.in_(("pending", "applied")))
+            .order_by(Allocation.document_id)
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
+
+
+def record_payment(session: Session, *, business_id: int, customer_id: int, data: PaymentInput,
+                   channel: str = "native", number: str | None = None) -> Payment:
+    """Record money received; allocate it as asked (or FIFO) and keep any excess as credit."""
+    prepared = _prepare(session, business_id=business_id, customer_id=customer_id, data=data, lock=True)
+    business, plan = prepared.business, prepared.plan
+    status = _status_for(business, channel)
+    if number is None:
+        number = next_number(session, business_id=business_id, kind="payment")
+    elif session.execute(select(Payment.id).where(Payment.business_id == business_id, Payment.number == number)).first():
+        raise AlreadyExists(resource="payment", key="number", value=number)
+    payment = Payment(
+        business_id=business_id,
+        customer_id=prepared.customer.id,
+        number=number,
+        status="pending",
+        currency=prepared.customer.currency,
+        exchange_rate=rate_text(prepared.rate),
+        amount_minor=plan.amount_minor,
+        bank_charges_minor=prepared.bank_charges_minor,
+        tendered_minor=prepared.tendered_minor,
+        change_minor=plan.change_minor,
+        allocated_minor=0,
+        credit_applied_minor=0,
+        refunded_minor=0,
+        unused_minor=0,
+        payment_date=prepared.payment_date,
+        method_id=prepared.method.id if prepared.method else None,
+        deposit_account_id=prepared.deposit.id,
+        location_id=prepared.location_id,
+        reference=data.reference,
+        notes=data.notes,
+        channel=channel,
+        recorded_by=data.recorded_by,
+        metadata_=check_metadata(data.metadata),
+    )
+    session.add(payment)
+    session.flush()
+    allocations = _insert_allocations(session, payment, plan)
+    if status == "posted":
+        _post(session, business=business, payment=payment, allocations=allocations, documents=prepared.documents)
+    session.flush()
+    announce_paid(session)
+    record_event(session, business_id=business_id, type="payment.created", subject_type="payment",
+                 subject_id=payment.id, payload=payment_payload(payment))
+    return payment
+
+
+def get_payment(session: Session, *, business_id: int, payment_id: int) -> Payment:
+    return owned(session, Payment, business_id=business_id, id=payment_id, resource="payment")
+
+
+def payment_allocations(session: Session, *, business_id: int, payment_id: int) -> list[Allocation]:
+    return list(
+        session.execute(
+            select(Allocation)
+            .where(Allocation.business_id == business_id, Allocation.payment_id == payment_id)
+            .order_by(Allocation.id)
+        ).scalars()
+    )
+
+
+def lock_payment_and_documents(session: Session, *, business_id: int, payment_id: int,
+                               extra_document_ids: Sequence[int] = ()) -> tuple[Payment, dict[int, Document]]:
+    """Lock the documents a payment touches (id order), then the payment itself.
+
+    The touched set is read before locking; if a concurrent change altered it
+    by the time the payment is locked, the missing documents are locked too.
+    """
+    payment = get_payment(session, business_id=business_id, payment_id=payment_id)
+    touched = set(extra_document_ids) | _touched_documents(session, payment.id)
+    documents = lock_documents(session, business_id=business_id, ids=touched)
+    session.flush()
+    payment = session.execute(
+        select(Payment).where(Payment.id == payment.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    late = _touched_documents(session, payment.id) - set(documents)  # changed while we waited
+    if late:
+        documents |= lock_documents(session, business_id=business_id, ids=late)
+    return payment, documents
+
+
+def _touched_documents(session: Session, payment_id: int) -> set[int]:
+    allocated = select(Allocation.document_id).where(Allocation.payment_id == payment_id,
+                                                     Allocation.status.in_(("pending", "applied")))
+    credited = select(CreditApplication.document_id).where(CreditApplication.payment_id == payment_id,
+                                                           CreditApplication.status == "applied")
+    return set(session.execute(allocated.union(credited)).scalars())
+
+
+def _check_version(payment: Payment, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != payment.version:
+        raise VersionMismatch(resource="payment", id=payment.id, current=payment.version, expected=expected_version)
+
+
+def update_payment(session: Session, *, business_id: int, payment_id: int, data: PaymentInput,
+                   expected_version: int | None = None, customer_id: int | None = None) -> Payment:
+    """Void-and-repost in one transaction: same id and number, version + 1.
+
+    The new allocations are checked against live balances that no longer
+    include this payment's old ones. Credit already applied elsewhere and
+    refunds stay; the new amount must still cover them.
+    """
+    payment = get_payment(session, business_id=business_id, payment_id=payment_id)
+    wanted = [a.document_id for a in data.allocations or () if isinstance(a.document_id, int)]
+    if data.allocations is None:
+        wanted += list(_open_documents(session, business_id=business_id, customer_id=payment.customer_id, lock=False))
+    payment, documents = lock_payment_and_documents(session, business_id=business_id, payment_id=payment_id,
+                                                    extra_document_ids=wanted)
+    _check_version(payment, expected_version)
+    if customer_id is not None and customer_id != payment.customer_id:
+        raise InvalidInput(field="customer_id", detail="A payment's customer cannot change; void it and record anew.")
+    if payment.status not in ("posted", "pending"):
+        raise InvalidState(resource="payment", id=payment.id, state=payment.status, action="updating")
+    business = get_business(session, business_id)
+    was = payment.status
+    _unpost(session, business=business, payment=payment, documents=documents)
+    session.flush()
+    taken = payment.credit_applied_minor + payment.refunded_minor
+    if data.currency is None:
+        data.currency = payment.currency
+    prepared = _prepare(session, business_id=business_id, customer_id=payment.customer_id, data=data, lock=True,
+                        budget_taken_minor=taken)
+    plan = prepared.plan
+    payment.exchange_rate = rate_text(prepared.rate)
+    payment.amount_minor = plan.amount_minor
+    payment.bank_charges_minor = prepared.bank_charges_minor
+    payment.tendered_minor = plan.amount_minor + plan.change_minor
+    payment.change_minor = plan.change_minor
+    payment.allocated_minor = 0
+    payment.payment_date = prepared.payment_date
+    payment.method_id = prepared.method.id if prepared.method else None
+    payment.deposit_account_id = prepared.deposit.id
+    payment.location_id = prepared.location_id
+    payment.reference = data.reference
+    payment.notes = data.notes
+    if data.metadata is not None:
+        payment.metadata_ = check_metadata(data.metadata)
+    payment.version += 1
+    if was == "posted":
+        payment.unused_minor = payment.amount_minor - taken
+    session.flush()
+    allocations = _insert_allocations(session, payment, plan)
+    documents |= prepared.documents
+    if was == "posted":
+        _post(session, business=business, payment=payment, allocations=allocations, documents=documents)
+    session.flush()
+    announce_paid(session)
+    record_event(session, business_id=business_id, type="payment.updated", subject_type="payment",
+                 subject_id=payment.id, payload=payment_payload(payment))
+    return payment
+
+
+def void_payment(session: Session, *, business_id: int, payment_id: int,
+                 expected_version: int | None = None) -> Payment:
+    """Reverse a payment's allocations, the credit applied from it, and its receipt (rule 7)."""
+    payment, documents = lock_payment_and_documents(session, business_id=business_id, payment_id=payment_id)
+    _check_version(payment, expected_version)
+    if payment.status not in ("posted", "pending"):
+        raise InvalidState(resource="payment", id=payment.id, state=payment.status, action="voiding")
+    live_refund = session.execute(
+        select(Refund.number).where(Refund.payment_id == payment.id, Refund.status == "posted").limit(1)
+    ).scalar_one_or_none()
+    if live_refund is not None:
+        raise PaymentHasLiveRefund(payment_number=payment.number, refund_number=live_refund)
+    business = get_business(session, business_id)
+    now = utcnow()
+    applications = session.execute(
+        select(CreditApplication)
+        .where(CreditApplication.payment_id == payment.id, CreditApplication.status == "applied")
+        .order_by(CreditApplication.id)
+    ).scalars()
+    for application in applications:
+        reverse_credit(session, business=business, payment=payment, doc=documents[application.document_id],
+                       application=application, now=now)
+    _unpost(session, business=business, payment=payment, documents=documents)
+    payment.status = "void"
+    payment.allocated_minor = payment.credit_applied_minor = payment.unused_minor = 0
+    payment.voided_at = now
+    payment.version += 1
+    session.flush()
+    announce_paid(session)
+    record_event(session, business_id=business_id, type="payment.voided", subject_type="payment",
+                 subject_id=payment.id, payload=payment_payload(payment))
+    return payment
+
+
+def approve_payment(session: Session, *, business_id: int, payment_id: int) -> Payment:
+    """Maker-checker: post a pending payment, re-checking every allocation on live balances."""
+    payment, documents = lock_payment_and_documents(session, business_id=business_id, payment_id=payment_id)
+    if payment.status != "pending":
+        raise PaymentNotPending(payment_number=payment.number, state=payment.status)
+    business = get_business(session, business_id)
+    allocations = _live_allocations(session, payment)
+    _post(session, business=business, payment=payment, allocations=allocations, documents=documents)
+    payment.approved_at = utcnow()
+    payment.version += 1
+    session.flush()
+    announce_paid(session)
+    record_event(session, business_id=business_id, type="payment.approved", subject_type="payment",
+                 subject_id=payment.id, payload=payment_payload(payment))
+    return payment
+
+
+def reject_payment(session: Session, *, business_id: int, payment_id: int) -> Payment:
+    """A rejected payment leaves no trace in any balance."""
+    payment, documents = lock_payment_and_documents(session, business_id=business_id, payment_id=payment_id)
+    if payment.status != "pending":
+        raise PaymentNotPending(payment_number=payment.number, state=payment.status)
+    business = get_business(session, business_id)
+    _unpost(session, business=business, payment=payment, documents=documents)
+    payment.status = "rejected"
+    payment.version += 1
+    session.flush()
+    announce_paid(session)
+    record_event(session, business_id=business_id, type="payment.rejected", subject_type="payment",
+                 subject_id=payment.id, payload=payment_payload(payment))
+    return payment
+
+
+def payment_payload(payment: Payment) -> dict[str, Any]:
+    money = {name: format_minor(getattr(payment, f"{name}_minor"), payment.currency)
+             for name in ("amount", "bank_charges", "allocated", "credit_applied", "refunded", "unused", "change")}
+    return {"id": payment.id, "number": payment.number, "status": payment.status, "customer_id": payment.customer_id,
+            "currency": payment.currency, "version": payment.version, **money}

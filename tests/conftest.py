@@ -1,0 +1,77 @@
+"""Fixtures: every database test runs once on SQLite and once on PostgreSQL.
+
+PostgreSQL is at REMIT_TEST_POSTGRES_URL (default: the CI server on
+127.0.0.1:5432). Outside CI a missing server skips those tests with a
+one-line reason; with REMIT_REQUIRE_POSTGRES=1 (set by .ci/run) it fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from remit.db import make_engine
+from remit.migrate import migrate
+
+POSTGRES_URL = os.environ.get("REMIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("REMIT_REQUIRE_POSTGRES") == "1"
+
+
+def _postgres_engine() -> Engine | None:
+    engine = make_engine(POSTGRES_URL, pool_size=12)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        engine.dispose()
+        if REQUIRE_POSTGRES:
+            raise RuntimeError(f"PostgreSQL is required but not reachable at {POSTGRES_URL}: {exc}") from exc
+        return None
+    with engine.begin() as connection:
+        # A clean schema per test run, so migrations are exercised from zero.
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    migrate(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path = tmp_path_factory.mktemp("db") / "remit.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine | None]:
+    engine = _postgres_engine()
+    yield engine
+    if engine is not None:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_engine")
+    engine = request.getfixturevalue("postgres_engine")
+    if engine is None:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    return engine
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A plain session; tests commit what they want kept and roll back after expected errors."""
+    session = Session(engine, autoflush=False, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()

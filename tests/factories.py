@@ -1,0 +1,62 @@
+"""Small builders so a test states only what matters to it."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from remit.businesses.models import Business, PaymentMethod
+from remit.businesses.service import create_business, update_settings
+from remit.customers.models import Customer
+from remit.customers.service import create_customer
+from remit.documents.models import Document
+from remit.documents.service import LineInput, create_document
+from remit.payments.models import Payment
+from remit.payments.service import AllocationInput, PaymentInput, record_payment
+from sqlalchemy import select
+
+_counter = itertools.count(1)
+TODAY = date(2026, 11, 23)
+
+
+def make_business(session: Session, *, currency: str = "INR", tolerance: str | None = None,
+                  approval: list[str] | None = None) -> Business:
+    business, _ = create_business(session, name="Test Traders", url_key=f"t{next(_counter)}-{id(session) % 10**6}",
+                                  base_currency=currency)
+    if tolerance is not None or approval is not None:
+        update_settings(session, business_id=business.id, write_off_tolerance=tolerance, approval_channels=approval)
+    return business
+
+
+def make_customer(session: Session, business: Business, *, currency: str | None = None,
+                  name: str = "Asha Stores") -> Customer:
+    return create_customer(session, business_id=business.id, name=name, currency=currency)
+
+
+def make_invoice(session: Session, business: Business, customer: Customer, *, total: str = "100.00",
+                 kind: str = "invoice", state: str = "open", rate: str | None = None,
+                 days_old: int = 0) -> Document:
+    issued = TODAY - timedelta(days=days_old)
+    return create_document(session, business_id=business.id, customer_id=customer.id, kind=kind, state=state,
+                           lines=[LineInput(name="Goods", quantity="1", unit_price=total)], exchange_rate=rate,
+                           issue_date=issued, due_date=issued + timedelta(days=15))
+
+
+def method(session: Session, business: Business, code: str) -> PaymentMethod:
+    return session.execute(
+        select(PaymentMethod).where(PaymentMethod.business_id == business.id, PaymentMethod.code == code)
+    ).scalar_one()
+
+
+def pay(session: Session, business: Business, customer: Customer, amount: str, *,
+        to: list[tuple[Document, str] | tuple[Document, str, dict[str, str]]] | None = None,
+        channel: str = "native", **fields: object) -> Payment:
+    """Record a payment; ``to`` lists (document, cash[, deductions]); None means FIFO."""
+    allocations = None
+    if to is not None:
+        allocations = [AllocationInput(document_id=item[0].id, amount=item[1], **(item[2] if len(item) > 2 else {}))
+                       for item in to]
+    data = PaymentInput(amount=amount, allocations=allocations, payment_date=TODAY, **fields)  # type: ignore[arg-type]
+    return record_payment(session, business_id=business.id, customer_id=customer.id, data=data, channel=channel)
