@@ -45,8 +45,10 @@ EXPONENTS: dict[str, int] = {**dict.fromkeys(_TWO_DECIMAL, 2), **_EXPONENT_OVERR
 # Plain decimal notation only: no sign but an optional leading minus, no
 # exponent, no NaN/Infinity, no grouping, no bare "." at either end.
 _DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-# BIGINT holds 9.2e18; 15 integer digits leaves room for every exponent.
+# Text longer than this is refused before any arithmetic is done on it.
 MAX_INTEGER_DIGITS = 15
+# BIGINT holds 9.2e18; below 10**18 minor units every sum of a few amounts still fits.
+MAX_MINOR = 10**18
 
 
 def exponent(currency: str) -> int:
@@ -101,6 +103,8 @@ def parse_amount(value: object, *, currency: str, field: str, allow_negative: bo
     # Trailing zeros ("100.00" yen) lose nothing, so only real extra digits are refused.
     if number != number.quantize(Decimal(1).scaleb(-places)):
         raise AmountTooPrecise(field=field, value=format(number, "f"), currency=currency, places=places)
+    if abs(number.scaleb(places)) >= MAX_MINOR:
+        raise AmountTooLarge(field=field, value=format(number, "f"))
     return number.quantize(Decimal(1).scaleb(-places))
 
 

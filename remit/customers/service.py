@@ -104,7 +104,7 @@ def customer_balance(session: Session, *, business_id: int, customer_id: int) ->
             select(Document)
             .where(Document.business_id == business_id, Document.customer_id == customer_id,
                    Document.status.in_(ISSUED_OPEN))
-            .order_by(Document.due_date, Document.issue_date, Document.id)
+            .order_by(func.coalesce(Document.due_date, Document.issue_date), Document.issue_date, Document.id)
         ).scalars()
     )
     credit = session.execute(

@@ -40,10 +40,10 @@ from remit.errors import (
 from remit.events.service import record_event
 from remit.ledger import service as ledger
 from remit.ledger.rules import receipt_postings
-from remit.money import format_minor, parse_minor, rate_text, resolve_rate
+from remit.money import exponent, format_minor, parse_minor, rate_text, resolve_rate
 from remit.payments.allocation import Deductions, OpenDocument, Plan, Requested, make_plan, plan_fifo, plan_requested
 from remit.payments.models import CHANNELS, Allocation, CreditApplication, Payment, Refund
-from remit.payments.settle import PAYABLE, apply_allocation, reverse_allocation, reverse_credit
+from remit.payments.settle import PAYABLE, apply_allocation, close_out_credit, reverse_allocation, reverse_credit
 from remit.tenancy import owned
 from remit.timestamps import today_in, utcnow
 
@@ -259,8 +259,6 @@ def _tolerance(business: Business, currency: str, rate: Decimal) -> int:
     """The write-off tolerance (kept in base currency) in the document's currency, rounded down."""
     if currency == business.base_currency or business.write_off_tolerance_minor == 0:
         return business.write_off_tolerance_minor
-    from remit.money import exponent
-
     base_units = Decimal(business.write_off_tolerance_minor).scaleb(-exponent(business.base_currency))
     return int((base_units / rate).scaleb(exponent(currency)).to_integral_value(rounding="ROUND_FLOOR"))
 
@@ -339,6 +337,7 @@ def _post(session: Session, *, business: Business, payment: Payment, allocations
     for index, allocation in enumerate(sorted(allocations, key=lambda a: a.document_id)):
         apply_allocation(session, business=business, payment=payment, doc=documents[allocation.document_id],
                          allocation=allocation, field=f"allocations/{index}/amount")
+    close_out_credit(session, business=business, payment=payment, entry_date=payment.payment_date)
 
 
 def _unpost(session: Session, *, business: Business, payment: Payment, documents: dict[int, Document]) -> None:
@@ -542,6 +541,7 @@ def void_payment(session: Session, *, business_id: int, payment_id: int,
     payment.allocated_minor = payment.credit_applied_minor = payment.unused_minor = 0
     payment.voided_at = now
     payment.version += 1
+    close_out_credit(session, business=business, payment=payment, entry_date=payment.payment_date)
     session.flush()
     announce_paid(session)
     record_event(session, business_id=business_id, type="payment.voided", subject_type="payment",

@@ -17,7 +17,7 @@ from remit.documents.models import Document
 from remit.documents.service import issue, refresh_status
 from remit.errors import CreditInsufficient, DocumentNotPayable, DocumentOverSettled
 from remit.ledger import service as ledger
-from remit.ledger.rules import DEDUCTION_ACCOUNTS, settlement_postings, to_base
+from remit.ledger.rules import DEDUCTION_ACCOUNTS, Posting, settlement_postings, to_base, with_fx
 from remit.money import format_minor
 from remit.payments.models import Allocation, CreditApplication, Payment
 
@@ -162,3 +162,20 @@ def reverse_credit(session: Session, *, business: Business, payment: Payment, do
     application.status = "reversed"
     application.reversed_at = now
     refresh_status(session, doc)
+
+
+def close_out_credit(session: Session, *, business: Business, payment: Payment, entry_date) -> None:  # type: ignore[no-untyped-def]
+    """When a foreign payment has no credit left, move any base value still on it to exchange difference.
+
+    Only a re-posted payment whose credit was used at older rates can leave one.
+    """
+    if payment.currency == business.base_currency or payment.unused_minor != 0:
+        return
+    residual = ledger.open_base_minor(session, business_id=business.id, account="customer_credits",
+                                      payment_id=payment.id)
+    if residual:
+        ledger.post(session, business_id=business.id, entry_date=entry_date, source="fx.close_out",
+                    memo=f"exchange difference left on payment {payment.number}",
+                    postings=with_fx([Posting("customer_credits", payment.currency, 0, -residual,
+                                              payment.customer_id, payment_id=payment.id)],
+                                     base_currency=business.base_currency))

@@ -1,0 +1,114 @@
+"""Storage guarantees: engine settings, migrations, contention handling, CHECKs."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from remit.db import Base, make_engine, read_session, write
+from remit.documents.models import Document
+from remit.errors import WriteContention
+from remit.migrate import migrate
+from remit.payments.models import Payment
+from tests.factories import make_business, make_customer, make_invoice, pay
+
+
+def test_migrations_create_exactly_the_models(engine):
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_every_table_carries_business_id():
+    missing = [t.name for t in Base.metadata.sorted_tables if t.name != "businesses" and "business_id" not in t.c]
+    assert missing == []
+
+
+def test_sqlite_runs_wal_full_sync_foreign_keys(sqlite_engine):
+    with sqlite_engine.connect() as connection:
+        pragmas = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                   for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
+    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 5000}
+
+
+def test_sqlite_write_transactions_take_the_lock_at_begin(tmp_path):
+    """BEGIN IMMEDIATE: a second writer waits at BEGIN instead of failing mid-transaction."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}", busy_timeout_ms=50)
+    migrate(engine)
+    holder = Session(engine)
+    holder.execute(text("SELECT 1"))  # the session's BEGIN IMMEDIATE now holds the write lock
+    with pytest.raises(WriteContention):
+        write(engine, lambda s: s.execute(text("SELECT 1")), attempts=2)
+    with read_session(engine) as reader:  # readers are not blocked by the writer
+        assert reader.execute(text("SELECT count(*) FROM businesses")).scalar() == 0
+    holder.rollback()
+    holder.close()
+    engine.dispose()
+
+
+def test_contention_is_retried_until_the_lock_frees(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'retry.db'}", busy_timeout_ms=20)
+    migrate(engine)
+    holder = Session(engine)
+    holder.execute(text("SELECT 1"))
+    release = threading.Timer(0.15, lambda: (holder.rollback(), holder.close()))
+    release.start()
+    started = time.monotonic()
+    assert write(engine, lambda s: s.execute(text("SELECT 42")).scalar(), attempts=30) == 42
+    assert time.monotonic() - started >= 0.1
+    release.join()
+    engine.dispose()
+
+
+def test_database_refuses_a_negative_balance_due(session):
+    """The CHECK constraint is the last line of defence even if a service were wrong."""
+    business = make_business(session)
+    invoice = make_invoice(session, business, make_customer(session, business), total="10.00")
+    session.commit()
+    with pytest.raises(IntegrityError):
+        session.execute(update(Document).where(Document.id == invoice.id)
+                        .values(settled_minor=1100, balance_due_minor=-100))
+    session.rollback()
+
+
+def test_database_refuses_unused_that_does_not_add_up(session):
+    business = make_business(session)
+    customer = make_customer(session, business)
+    payment = pay(session, business, customer, "50.00", to=[])
+    session.commit()
+    with pytest.raises(IntegrityError):
+        session.execute(update(Payment).where(Payment.id == payment.id).values(unused_minor=4000))
+    session.rollback()
+
+
+def test_database_refuses_cross_business_links(session):
+    """Same-business foreign keys: a payment cannot point at another business's customer."""
+    mine, theirs = make_business(session), make_business(session)
+    their_customer = make_customer(session, theirs)
+    payment = pay(session, mine, make_customer(session, mine), "5.00", to=[])
+    session.commit()
+    with pytest.raises(IntegrityError):
+        session.execute(update(Payment).where(Payment.id == payment.id).values(customer_id=their_customer.id))
+        session.flush()
+    session.rollback()
+
+
+def test_numbering_prefix_padding_and_no_going_back(session):
+    from remit.businesses.numbering import set_numbering
+    from remit.errors import InvalidInput
+
+    business = make_business(session)
+    customer = make_customer(session, business)
+    assert make_invoice(session, business, customer).number == "INV-00001"
+    set_numbering(session, business_id=business.id, kind="invoice", prefix="APP-2026-", padding=4, next_value=7)
+    assert make_invoice(session, business, customer).number == "APP-2026-0007"
+    with pytest.raises(InvalidInput, match="cannot go back"):
+        set_numbering(session, business_id=business.id, kind="invoice", next_value=3)
+    assert pay(session, business, customer, "1.00", to=[]).number == "1"
