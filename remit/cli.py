@@ -1,0 +1,300 @@
+"""The ``remit`` command line: serve, migrate, business and API-key admin, demo data, check.
+
+A command is a surface like the API: it parses options, calls one service
+function inside :func:`remit.db.write` (one committed transaction, retried on
+contention) and prints the result. Every :class:`~remit.errors.RemitError`
+becomes one line on stderr and exit code 2, never a traceback. ``--json``
+output is the JSON document alone on stdout, so scripts can parse it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from remit import demo as demo_data
+from remit.businesses.models import Business
+from remit.businesses.service import create_api_key, create_business, find_business
+from remit.check import check_books
+from remit.config import get_settings
+from remit.db import make_engine, read_session, write
+from remit.documents.models import Document
+from remit.errors import NotFound, RemitError
+from remit.migrate import migrate
+from remit.payments.models import Payment
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="remit",
+    help="Remit: a self-hosted accounts-receivable payments server with a double-entry ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+business_app = typer.Typer(help="Create businesses (tenants).", no_args_is_help=True)
+apikey_app = typer.Typer(help="Create API keys for a business.", no_args_is_help=True)
+app.add_typer(business_app, name="business")
+app.add_typer(apikey_app, name="apikey")
+
+out = Console()
+# Errors go through typer.echo instead: Rich would wrap a long message over several lines.
+EXIT_PROBLEMS = 1
+EXIT_ERROR = 2
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def cli_errors(command: F) -> F:
+    """Map a service error (or an unreachable database) to one line on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except RemitError as exc:
+            raise _fail(f"{exc.detail} [{exc.code}]") from None
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise _fail(f"database {_shown_url()} failed: {reason}") from None
+
+    return run  # type: ignore[return-value]
+
+
+def _find_business(session: Session, url_key: str) -> Business:
+    try:
+        return find_business(session, url_key)
+    except NotFound:
+        raise _fail(f"no business has url_key {url_key!r}.") from None
+
+
+def _shown_url() -> str:
+    return make_url(get_settings().database_url).render_as_string(hide_password=True)
+
+
+def _engine() -> Engine:
+    settings = get_settings()
+    return make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+
+def _migrated_engine() -> Engine:
+    """An engine on a schema at head: commands that write migrate first (migrate is idempotent)."""
+    engine = _engine()
+    migrate(engine)
+    return engine
+
+
+def _write(engine: Engine, work: Callable[[Session], Any]) -> Any:
+    return write(engine, work, attempts=get_settings().write_attempts)
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    typer.echo(json.dumps(data))
+
+
+def _key_json(business_id: int, url_key: str, secret: str) -> dict[str, Any]:
+    return {"business_id": business_id, "url_key": url_key, "api_key": secret}
+
+
+def _show_key(secret: str) -> None:
+    out.print("API key (shown once, only its hash is stored; keep it now):", style="bold")
+    out.print(secret, soft_wrap=True, highlight=False)
+
+
+# -- serve / migrate --------------------------------------------------------
+
+@app.command()
+@cli_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.", envvar="REMIT_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on.", envvar="REMIT_PORT", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes, each with its own connection pool.",
+                                         envvar="REMIT_WORKERS", min=1)] = 1,
+) -> None:
+    """Run migrations, then serve the HTTP API with uvicorn."""
+    import uvicorn
+
+    engine = _migrated_engine()
+    engine.dispose()
+    out.print(f"Remit on http://{host}:{port} (database {_shown_url()}); health at /healthz",
+              highlight=False, soft_wrap=True)
+    # An import string, not the app object: uvicorn needs it to start more than one worker.
+    uvicorn.run("remit.api.app:app", host=host, port=port, workers=workers)
+
+
+def _revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(heads) if heads else None
+
+
+@app.command("migrate")
+@cli_errors
+def migrate_command() -> None:
+    """Bring the database schema up to date (safe to run any number of times)."""
+    engine = _engine()
+    try:
+        before = _revision(engine)
+        migrate(engine)
+        after = _revision(engine)
+    finally:
+        engine.dispose()
+    where = _shown_url()
+    if before == after:
+        out.print(f"Database {where} is up to date at revision {after}.", highlight=False)
+    else:
+        out.print(f"Migrated {where} from {before or 'an empty schema'} to revision {after}.", highlight=False)
+
+
+# -- businesses and keys -------------------------------------------------------
+
+@business_app.command("create")
+@cli_errors
+def business_create(
+    name: Annotated[str, typer.Option(help="The business's display name.")],
+    url_key: Annotated[str, typer.Option(help="Unique short key: 2-63 lowercase letters, digits or dashes.")],
+    currency: Annotated[str, typer.Option(help="Base currency (ISO 4217) the books are kept in.")] = "INR",
+    timezone: Annotated[str, typer.Option(help="IANA time zone that decides what 'today' is.")] = "Asia/Kolkata",
+    as_json: JsonOption = False,
+) -> None:
+    """Create a business with its chart of accounts and a first API key."""
+    engine = _migrated_engine()
+
+    def work(session: Session) -> tuple[int, str, str]:
+        business, issued = create_business(session, name=name, url_key=url_key, base_currency=currency,
+                                           timezone=timezone)
+        return business.id, business.url_key, issued.secret
+
+    try:
+        business_id, key, secret = _write(engine, work)
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json(_key_json(business_id, key, secret))
+        return
+    out.print(f"Created business [bold]{name}[/bold] (id {business_id}, url key {key}, {currency}).")
+    _show_key(secret)
+
+
+@apikey_app.command("create")
+@cli_errors
+def apikey_create(
+    business: Annotated[str, typer.Option(help="url_key of the business the key belongs to.")],
+    name: Annotated[str, typer.Option(help="A label for the key, e.g. where it is used.")] = "default",
+    as_json: JsonOption = False,
+) -> None:
+    """Create another API key for a business."""
+    engine = _migrated_engine()
+
+    def work(session: Session) -> tuple[int, str, str]:
+        found = _find_business(session, business)
+        issued = create_api_key(session, business_id=found.id, name=name)
+        return found.id, found.url_key, issued.secret
+
+    try:
+        business_id, key, secret = _write(engine, work)
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json(_key_json(business_id, key, secret))
+        return
+    out.print(f"Created API key [bold]{name}[/bold] for business {key} (id {business_id}).")
+    _show_key(secret)
+
+
+# -- demo -----------------------------------------------------------------------
+
+@app.command()
+@cli_errors
+def demo(as_json: JsonOption = False) -> None:
+    """Create the demo business (url key "demo") with sample data once; later runs add only a new API key."""
+    engine = _migrated_engine()
+    try:
+        result = demo_data.ensure_demo(engine, attempts=get_settings().write_attempts)
+        if as_json:
+            _print_json(_key_json(result.business_id, result.url_key, result.api_key))
+            return
+        with read_session(engine) as session:
+            summary = demo_data.summarise(session, business_id=result.business_id)
+    finally:
+        engine.dispose()
+    if result.created:
+        out.print(f"Created the demo business [bold]{demo_data.DEMO_NAME}[/bold] (url key {result.url_key}).")
+    else:
+        out.print(f"The demo business (url key {result.url_key}) already exists; no data was added.")
+    for table in demo_data.summary_tables(summary):
+        out.print(table)
+    _show_key(result.api_key)
+    settings = get_settings()
+    out.print(f"Serve it with `remit serve`, then try http://{settings.host}:{settings.port}/healthz",
+              highlight=False)
+
+
+# -- check ------------------------------------------------------------------------
+
+@app.command()
+@cli_errors
+def check(
+    business: Annotated[str | None, typer.Option(help="Check only the business with this url_key.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Prove the books from what is stored: exit 0 if every business balances, 1 if any does not."""
+    engine = _engine()
+    try:
+        if not inspect(engine).has_table("businesses"):
+            raise _fail(f"database {_shown_url()} has no Remit schema yet; run `remit migrate` first.")
+        with read_session(engine) as session:
+            if business is not None:
+                _find_business(session, business)  # an unknown url_key is an error, not "nothing to check"
+            problems = check_books(session, url_key=business)
+            counts = {
+                name: {key: int(n) for key, n in session.execute(
+                    select(Business.url_key, func.count(model.id))
+                    .join(model, model.business_id == Business.id)
+                    .group_by(Business.url_key)
+                ).all()}
+                for name, model in (("documents", Document), ("payments", Payment))
+            }
+    finally:
+        engine.dispose()
+    report = {
+        key: {"ok": not found, "documents": counts["documents"].get(key, 0),
+              "payments": counts["payments"].get(key, 0), "problems": found}
+        for key, found in problems.items()
+    }
+    failed = any(found for found in problems.values())
+    if as_json:
+        _print_json({"ok": not failed, "businesses": report})
+    elif not report:
+        out.print("No businesses to check.")
+    else:
+        for key, result in report.items():
+            checked = f"{result['documents']} documents, {result['payments']} payments checked"
+            if result["ok"]:
+                out.print(f"[green]ok[/green]  {key}: books balance ({checked})", highlight=False)
+                continue
+            out.print(f"[red]FAIL[/red] {key}: {len(result['problems'])} problem(s) ({checked})", highlight=False)
+            for problem in result["problems"]:
+                out.print(f"  - {problem}", highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
