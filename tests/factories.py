@@ -60,3 +60,39 @@ def pay(session: Session, business: Business, customer: Customer, amount: str, *
                        for item in to]
     data = PaymentInput(amount=amount, allocations=allocations, payment_date=TODAY, **fields)  # type: ignore[arg-type]
     return record_payment(session, business_id=business.id, customer_id=customer.id, data=data, channel=channel)
+
+
+# -- read-back helpers (added for the service, regression and concurrency tests) --
+
+def row_counts(session: Session, business_id: int) -> dict[str, int]:
+    """How many rows of each money-bearing table a business has: equal before and after means nothing was written."""
+    from sqlalchemy import func
+
+    from remit.events.models import Event
+    from remit.ledger.models import JournalEntry, JournalLine
+    from remit.payments.models import Allocation, CreditApplication, Refund
+
+    models = {"documents": Document, "payments": Payment, "allocations": Allocation,
+              "credit_applications": CreditApplication, "refunds": Refund, "journal_entries": JournalEntry,
+              "journal_lines": JournalLine, "events": Event}
+    return {name: session.execute(select(func.count()).select_from(model).where(model.business_id == business_id))
+            .scalar_one() for name, model in models.items()}
+
+
+def event_count(session: Session, business_id: int, type: str, subject_id: int | None = None) -> int:
+    """Event rows of one type (for one subject) in a business."""
+    from sqlalchemy import func
+
+    from remit.events.models import Event
+
+    query = select(func.count()).select_from(Event).where(Event.business_id == business_id, Event.type == type)
+    if subject_id is not None:
+        query = query.where(Event.subject_id == subject_id)
+    return session.execute(query).scalar_one()
+
+
+def account_balances(session: Session, business_id: int) -> dict[str, int]:
+    """Net base-currency balance per account code from the trial balance; debits positive."""
+    from remit.ledger.service import trial_balance
+
+    return {row.code: row.debit_minor - row.credit_minor for row in trial_balance(session, business_id=business_id)}
