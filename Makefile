@@ -1,0 +1,53 @@
+# Remit developer tasks. `make run` serves a demo; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Stamps keyed on pyproject.toml: dependencies are installed again only when it changes.
+CREATED := $(VENV)/.created
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
+
+.PHONY: .venv run test check migrate demo clean
+
+.venv: $(RUN_STAMP)
+
+# A venv copied from another machine has a python that does not run: rebuild it then.
+$(CREATED):
+	@if $(BIN)/python -c "" 2>/dev/null; then :; \
+	elif [ -e $(VENV) ]; then echo "$(VENV) is unusable here; recreating it"; $(PYTHON) -m venv --clear $(VENV); \
+	else $(PYTHON) -m venv $(VENV); fi
+	@touch $@
+
+$(RUN_STAMP): pyproject.toml $(CREATED)
+	$(PIP) -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml $(CREATED)
+	$(PIP) -e ".[dev]"
+	@touch $@ $(RUN_STAMP)
+
+migrate: $(RUN_STAMP)
+	$(BIN)/remit migrate
+
+demo: migrate
+	REMIT_HOST=$(HOST) REMIT_PORT=$(PORT) $(BIN)/remit demo
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT) (try /healthz; Ctrl-C stops it)"
+	$(BIN)/remit serve --host $(HOST) --port $(PORT)
+
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+check: $(RUN_STAMP)
+	$(BIN)/remit check
+
+# Keeps remit.db: it holds your data, not build output.
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
