@@ -238,8 +238,10 @@ def demo(as_json: JsonOption = False) -> None:
         out.print(f"Created the demo business [bold]{demo_data.DEMO_NAME}[/bold] (url key {result.url_key}).")
     else:
         out.print(f"The demo business (url key {result.url_key}) already exists; no data was added.")
+    # Piped output has no terminal width; give the tables room rather than wrap every cell.
+    tables = out if out.is_terminal else Console(width=160)
     for table in demo_data.summary_tables(summary):
-        out.print(table)
+        tables.print(table)
     _show_key(result.api_key)
     settings = get_settings()
     out.print(f"Serve it with `remit serve`, then try http://{settings.host}:{settings.port}/healthz",

@@ -251,18 +251,19 @@ def summarise(session: Session, *, business_id: int) -> DemoSummary:
 
 def summary_tables(summary: DemoSummary) -> list[Table]:
     documents = Table(title=f"Documents ({len(summary.documents)}, {summary.customers} customers)")
-    for column in ("Number", "Customer", "Kind", "Status"):
-        documents.add_column(column)
-    documents.add_column("Total", justify="right")
-    documents.add_column("Balance due", justify="right")
+    # The number's prefix (INV-, DN-, SALE-, QT-) already says the kind.
+    for column in ("Number", "Customer", "Status"):
+        documents.add_column(column, no_wrap=column != "Customer")
+    documents.add_column("Total", justify="right", no_wrap=True)
+    documents.add_column("Balance due", justify="right", no_wrap=True)
     for d in summary.documents:
-        documents.add_row(d.number, d.customer, d.kind, d.status, d.total, d.balance_due)
+        documents.add_row(d.number, d.customer, d.status, d.total, d.balance_due)
 
     payments = Table(title=f"Payments ({len(summary.payments)})")
     for column in ("No.", "Customer", "Status"):
-        payments.add_column(column)
+        payments.add_column(column, no_wrap=column != "Customer")
     for column in ("Amount", "Allocated", "Unused credit"):
-        payments.add_column(column, justify="right")
+        payments.add_column(column, justify="right", no_wrap=True)
     payments.add_column("What it shows")
     for p in summary.payments:
         payments.add_row(p.number, p.customer, p.status, p.amount, p.allocated, p.unused, p.notes)
