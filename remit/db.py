@@ -78,8 +78,19 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class RetryTransaction(Exception):
+    """Raised by a service that found it would have to lock out of order; ``write`` starts over."""
+
+
+def new_session(engine: Engine) -> Session:
+    """Sessions autoflush, so every query (locks included) sees this transaction's own changes."""
+    return Session(engine, expire_on_commit=False, autoflush=True)
+
+
 def is_contention(exc: BaseException) -> bool:
     """Lock waits that a retry of the whole transaction can cure."""
+    if isinstance(exc, RetryTransaction):
+        return True
     if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
         return True
     if isinstance(exc, DBAPIError):
@@ -95,7 +106,7 @@ def write(engine: Engine, work: Callable[[Session], T], *, attempts: int = 8) ->
     session each attempt and nothing it did in a failed attempt survives.
     """
     for attempt in range(1, attempts + 1):
-        session = Session(engine, expire_on_commit=False, autoflush=False)
+        session = new_session(engine)
         try:
             result = work(session)
             session.commit()

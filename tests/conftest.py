@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from remit.db import make_engine
+from remit.db import make_engine, new_session
 from remit.migrate import migrate
 
 POSTGRES_URL = os.environ.get("REMIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -69,7 +69,7 @@ def engine(request: pytest.FixtureRequest) -> Engine:
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A plain session; tests commit what they want kept and roll back after expected errors."""
-    session = Session(engine, autoflush=False, expire_on_commit=False)
+    session = new_session(engine)
     try:
         yield session
     finally:

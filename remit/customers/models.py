@@ -33,7 +33,7 @@ class Customer(Base):
     updated_at: Mapped[datetime] = updated_column()
 
     contact_persons: Mapped[list[ContactPerson]] = relationship(
-        order_by="ContactPerson.id", cascade="all, delete-orphan", lazy="selectin"
+        order_by="ContactPerson.id", cascade="all, delete-orphan"
     )
 
 

@@ -81,7 +81,7 @@ class Document(Base):
     updated_at: Mapped[datetime] = updated_column()
 
     lines: Mapped[list[DocumentLine]] = relationship(
-        order_by="DocumentLine.position", cascade="all, delete-orphan", lazy="selectin"
+        order_by="DocumentLine.position", cascade="all, delete-orphan"
     )
 
 

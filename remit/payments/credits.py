@@ -21,19 +21,18 @@ from remit.ledger import service as ledger
 from remit.ledger.rules import refund_postings
 from remit.money import format_minor, parse_minor, rate_text, resolve_rate
 from remit.payments.models import Allocation, CreditApplication, Payment, Refund
-from remit.payments.service import _deposit, get_payment, lock_payment_and_documents, payment_payload
+from remit.payments.service import _deposit, get_payment, lock_payments, payment_payload
 from remit.payments.settle import apply_credit_to, credit_base, reverse_allocation, reverse_credit
 from remit.tenancy import owned
 from remit.timestamps import today_in, utcnow
 
 
-def _lock_payments(session: Session, ids: set[int]) -> dict[int, Payment]:
-    session.flush()
-    rows = session.execute(
-        select(Payment).where(Payment.id.in_(sorted(ids))).order_by(Payment.id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalars()
-    return {p.id: p for p in rows}
+def _lock_pair(session: Session, *, business_id: int, document_id: int, payment_id: int) -> tuple[Document, Payment]:
+    """Lock the one document and the one payment a credit movement changes, document first."""
+    get_document(session, business_id=business_id, document_id=document_id)
+    get_payment(session, business_id=business_id, payment_id=payment_id)
+    doc = lock_documents(session, business_id=business_id, ids=[document_id])[document_id]
+    return doc, lock_payments(session, [payment_id])[payment_id]
 
 
 def _require_posted(payment: Payment, action: str) -> None:
@@ -44,10 +43,7 @@ def _require_posted(payment: Payment, action: str) -> None:
 def apply_credit(session: Session, *, business_id: int, payment_id: int, document_id: int, amount: object,
                  applied_on: date | None = None) -> CreditApplication:
     """Apply part or all of a payment's unused money to another open document of the same customer."""
-    get_document(session, business_id=business_id, document_id=document_id)
-    payment, documents = lock_payment_and_documents(session, business_id=business_id, payment_id=payment_id,
-                                                    extra_document_ids=[document_id])
-    doc = documents[document_id]
+    doc, payment = _lock_pair(session, business_id=business_id, document_id=document_id, payment_id=payment_id)
     _require_posted(payment, "applying its credit")
     if doc.customer_id != payment.customer_id:
         raise CustomerMismatch(field="document_id", document_number=doc.number)
@@ -73,14 +69,14 @@ def reverse_credit_application(session: Session, *, business_id: int, credit_app
     """Take applied credit back off a document; the money is unused credit again."""
     application = owned(session, CreditApplication, business_id=business_id, id=credit_application_id,
                         resource="credit_application")
-    payment, documents = lock_payment_and_documents(session, business_id=business_id,
-                                                    payment_id=application.payment_id,
-                                                    extra_document_ids=[application.document_id])
+    doc, payment = _lock_pair(session, business_id=business_id, document_id=application.document_id,
+                              payment_id=application.payment_id)
+    session.refresh(application)
     if application.status != "applied":
         raise InvalidState(resource="credit_application", id=application.id, state=application.status,
                            action="reversing")
-    reverse_credit(session, business=get_business(session, business_id), payment=payment,
-                   doc=documents[application.document_id], application=application, now=utcnow())
+    reverse_credit(session, business=get_business(session, business_id), payment=payment, doc=doc,
+                   application=application, now=utcnow())
     session.flush()
     record_event(session, business_id=business_id, type="credit.reversed", subject_type="credit_application",
                  subject_id=application.id, payload={"payment_id": payment.id, "document_id": application.document_id})
@@ -149,7 +145,7 @@ def refund_credit(session: Session, *, business_id: int, payment_id: int, amount
                   description: str | None = None, exchange_rate: object | None = None) -> Refund:
     """Hand back part or all of a payment's unused money."""
     get_payment(session, business_id=business_id, payment_id=payment_id)
-    payment = _lock_payments(session, {payment_id})[payment_id]
+    payment = lock_payments(session, {payment_id})[payment_id]
     _require_posted(payment, "refunding")
     minor = parse_minor(amount, currency=payment.currency, field="amount")
     return _refund(session, payment=payment, amount_minor=minor, refund_date=refund_date, method_id=method_id,
@@ -160,7 +156,7 @@ def refund_credit(session: Session, *, business_id: int, payment_id: int, amount
 def void_refund(session: Session, *, business_id: int, refund_id: int) -> Refund:
     """Cancel a refund: the money is the customer's unused credit again."""
     refund = owned(session, Refund, business_id=business_id, id=refund_id, resource="refund")
-    payment = _lock_payments(session, {refund.payment_id})[refund.payment_id]
+    payment = lock_payments(session, {refund.payment_id})[refund.payment_id]
     session.refresh(refund)
     if refund.status != "posted":
         raise InvalidState(resource="refund", id=refund.id, state=refund.status, action="voiding")
@@ -189,7 +185,7 @@ def _release(session: Session, *, business_id: int, document_id: int) -> tuple[D
     applications = list(session.execute(
         select(CreditApplication).where(CreditApplication.document_id == doc.id, CreditApplication.status == "applied")
         .order_by(CreditApplication.id)).scalars())
-    payments = _lock_payments(session, {a.payment_id for a in allocations} | {c.payment_id for c in applications})
+    payments = lock_payments(session, {a.payment_id for a in allocations} | {c.payment_id for c in applications})
     business = get_business(session, business_id)
     now = utcnow()
     freed: dict[int, int] = defaultdict(int)

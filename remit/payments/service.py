@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from remit.db import RetryTransaction
+
 from remit.businesses.models import Business, DepositAccount, Location, PaymentMethod
 from remit.businesses.numbering import next_number
 from remit.businesses.service import get_business
@@ -423,23 +425,29 @@ def payment_allocations(session: Session, *, business_id: int, payment_id: int) 
     )
 
 
+def lock_payments(session: Session, ids: Sequence[int]) -> dict[int, Payment]:
+    """Lock payments in id order and read their live counters (always after any documents)."""
+    rows = session.execute(
+        select(Payment).where(Payment.id.in_(sorted(set(ids)))).order_by(Payment.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalars()
+    return {p.id: p for p in rows}
+
+
 def lock_payment_and_documents(session: Session, *, business_id: int, payment_id: int,
                                extra_document_ids: Sequence[int] = ()) -> tuple[Payment, dict[int, Document]]:
-    """Lock the documents a payment touches (id order), then the payment itself.
+    """Lock every document a payment touches (id order), then the payment itself.
 
-    The touched set is read before locking; if a concurrent change altered it
-    by the time the payment is locked, the missing documents are locked too.
+    The touched set is read before locking. If a concurrent change grew it by
+    the time the payment is locked, locking the newcomers now would break the
+    documents-then-payments order, so the whole transaction starts over.
     """
     payment = get_payment(session, business_id=business_id, payment_id=payment_id)
     touched = set(extra_document_ids) | _touched_documents(session, payment.id)
     documents = lock_documents(session, business_id=business_id, ids=touched)
-    session.flush()
-    payment = session.execute(
-        select(Payment).where(Payment.id == payment.id).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
-    late = _touched_documents(session, payment.id) - set(documents)  # changed while we waited
-    if late:
-        documents |= lock_documents(session, business_id=business_id, ids=late)
+    payment = lock_payments(session, [payment.id])[payment.id]
+    if _touched_documents(session, payment.id) - set(documents):
+        raise RetryTransaction(f"payment {payment.id} gained documents while waiting for its lock")
     return payment, documents
 
 
