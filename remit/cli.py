@@ -261,7 +261,12 @@ def check(
     try:
         if not inspect(engine).has_table("businesses"):
             raise _fail(f"database {_shown_url()} has no Remit schema yet; run `remit migrate` first.")
-        with read_session(engine) as session:
+        # One snapshot for every query: under READ COMMITTED a payment committed between two of
+        # check's queries would show as a mismatch that is not there.
+        snapshot = engine
+        if engine.dialect.name == "postgresql":
+            snapshot = engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with read_session(snapshot) as session:
             if business is not None:
                 _find_business(session, business)  # an unknown url_key is an error, not "nothing to check"
             problems = check_books(session, url_key=business)
@@ -289,9 +294,10 @@ def check(
         for key, result in report.items():
             checked = f"{result['documents']} documents, {result['payments']} payments checked"
             if result["ok"]:
-                out.print(f"[green]ok[/green]  {key}: books balance ({checked})", highlight=False)
+                out.print(f"[green]ok[/green]  {key}: books balance ({checked})", highlight=False, soft_wrap=True)
                 continue
-            out.print(f"[red]FAIL[/red] {key}: {len(result['problems'])} problem(s) ({checked})", highlight=False)
+            out.print(f"[red]FAIL[/red] {key}: {len(result['problems'])} problem(s) ({checked})",
+                      highlight=False, soft_wrap=True)
             for problem in result["problems"]:
                 out.print(f"  - {problem}", highlight=False, soft_wrap=True)
     if failed:
