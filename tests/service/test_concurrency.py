@@ -24,7 +24,7 @@ from remit.check import check_business
 from remit.db import write
 from remit.documents.models import Document
 from remit.errors import RemitError
-from remit.payments.credits import apply_credit
+from remit.payments.credits import apply_credit, cancel_document
 from remit.payments.models import CreditApplication, Payment
 from remit.payments.service import (
     AllocationInput,
@@ -295,22 +295,22 @@ def test_concurrent_updates_with_the_same_version_let_exactly_one_win(engine):
     assert read(engine, state) == (version + 1, winner, winner, [])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: lock_payment_and_documents locks 'late' documents after the payment row, breaking the "
-    "documents-then-payment lock order; two credit applications from one payment deadlock on PostgreSQL "
-    "(40P01, resolved only by write() retrying after deadlock_timeout)"))
-def test_credit_applications_from_one_payment_never_deadlock(postgres_engine, monkeypatch):
-    """STYLE 8 / rule 12: rows are locked in one fixed order, so writers queue instead of deadlocking.
+def test_a_void_racing_a_credit_application_and_a_cancel_never_deadlocks(postgres_engine, monkeypatch):
+    """STYLE 8 / rule 12: rows are locked documents first, then payments, so writers queue
+    or start over; they never deadlock (a 40P01 costs deadlock_timeout and a retry).
 
-    The interleaving is forced with hooks that only pause threads (they change no result):
-    X applies credit to D1 and reads the documents the payment touches; Z then applies
-    credit to D2 and commits; X locks D1 and the payment; Y applies credit to D2, locks D2
-    and waits for the payment; X finally re-reads the touched set, finds D2 and locks it.
+    The interleaving is forced with hooks that only pause threads and change no result:
+    X voids payment P and reads the documents P touches ({D1}); Z applies P's credit to D2
+    and commits; X locks D1 and P; Y cancels D2, locks it and waits for P (whose credit is
+    on D2); X re-reads the touched set and finds D2. Locking D2 now, after P, deadlocks
+    with Y (the engine before c08056e did); starting over does not.
     """
     if postgres_engine is None:
         pytest.skip("PostgreSQL not reachable")
     engine = postgres_engine
     import remit.db
+    import remit.documents.service as documents
+    import remit.payments.credits as credits
     import remit.payments.service as payments
 
     def setup(session):
@@ -320,6 +320,8 @@ def test_credit_applications_from_one_payment_never_deadlock(postgres_engine, mo
         session.flush()
         first = make_invoice(session, business, customer, total="30.00")
         second = make_invoice(session, business, customer, total="30.00")
+        session.flush()
+        apply_credit(session, business_id=business.id, payment_id=credit.id, document_id=first.id, amount="10.00")
         return business.id, credit.id, first.id, second.id
 
     business_id, credit_id, first_id, second_id = write(engine, setup)
@@ -330,7 +332,7 @@ def test_credit_applications_from_one_payment_never_deadlock(postgres_engine, mo
     def counting_is_contention(exc):
         answer = real_is_contention(exc)
         if answer:
-            retried.append(getattr(getattr(exc, "orig", None), "sqlstate", str(exc)))
+            retried.append(getattr(getattr(exc, "orig", None), "sqlstate", None) or type(exc).__name__)
         return answer
 
     monkeypatch.setattr(remit.db, "is_contention", counting_is_contention)
@@ -339,7 +341,7 @@ def test_credit_applications_from_one_payment_never_deadlock(postgres_engine, mo
     x_read, z_done, x_has_payment, y_locked = (threading.Event() for _ in range(4))
     x_calls = []
     real_touched = payments._touched_documents
-    real_lock = payments.lock_documents
+    real_lock = documents.lock_documents
 
     def touched(session, payment_id):
         if getattr(role, "name", None) == "X" and len(x_calls) < 2:
@@ -355,28 +357,46 @@ def test_credit_applications_from_one_payment_never_deadlock(postgres_engine, mo
         return real_touched(session, payment_id)
 
     def lock(session, **kwargs):
-        documents = real_lock(session, **kwargs)
+        locked = real_lock(session, **kwargs)
         if getattr(role, "name", None) == "Y":
             y_locked.set()
-        return documents
+        return locked
 
     monkeypatch.setattr(payments, "_touched_documents", touched)
-    monkeypatch.setattr(payments, "lock_documents", lock)
+    for module in (documents, payments, credits):
+        monkeypatch.setattr(module, "lock_documents", lock)
+
+    def void(name):
+        role.name = name
+        return write(engine, lambda session: void_payment(session, business_id=business_id, payment_id=credit_id).id)
 
     def apply(name, document_id):
         role.name = name
         return write(engine, lambda session: apply_credit(session, business_id=business_id, payment_id=credit_id,
                                                           document_id=document_id, amount="10.00").id)
 
+    def cancel(name, document_id):
+        role.name = name
+        return write(engine, lambda session: cancel_document(session, business_id=business_id,
+                                                             document_id=document_id).status)
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        x = pool.submit(apply, "X", first_id)
-        assert x_read.wait(5)
+        x = pool.submit(void, "X")
+        assert x_read.wait(5), "the void never read the touched documents: update this test's hooks"
         apply("Z", second_id)
         z_done.set()
-        x_has_payment.wait(5)
-        y = pool.submit(apply, "Y", second_id)
+        assert x_has_payment.wait(5), "the void never re-read after locking the payment: update this test's hooks"
+        y = pool.submit(cancel, "Y", second_id)
         x.result(timeout=20)
-        y.result(timeout=20)
+        assert y.result(timeout=20) == "void"
 
-    assert read(engine, lambda session: check_business(session, business_id)) == []
-    assert retried == []
+    assert y_locked.is_set()
+    assert "40P01" not in retried, retried
+
+    def state(session):
+        documents_after = [session.get(Document, i) for i in (first_id, second_id)]
+        payment = session.get(Payment, credit_id)
+        return ([(d.status, d.balance_due_minor) for d in documents_after], (payment.status, payment.unused_minor),
+                check_business(session, business_id))
+
+    assert read(engine, state) == ([("open", 3000), ("void", 0)], ("void", 0), [])
