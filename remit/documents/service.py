@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from remit.businesses.models import Business, Location
 from remit.businesses.numbering import next_number
@@ -175,7 +175,6 @@ def create_document(
                  subject_id=doc.id, payload=document_payload(doc))
     if state == "open":
         issue(session, business=business, doc=doc)
-    announce_paid(session)
     return doc
 
 
@@ -212,7 +211,6 @@ def issue_document(session: Session, *, business_id: int, document_id: int) -> D
         get_document(session, business_id=business_id, document_id=document_id)  # raises NotFound
         raise AssertionError("unreachable")
     issue(session, business=get_business(session, business_id), doc=doc)
-    announce_paid(session)
     return doc
 
 
@@ -228,16 +226,25 @@ def refresh_status(session: Session, doc: Document) -> None:
     )
 
 
+@event.listens_for(Session, "before_commit")
 def announce_paid(session: Session) -> None:
-    """Fire ``invoice.paid`` once per document that ends this use case paid and did not start it so.
+    """Fire ``invoice.paid`` once per document that ends the transaction paid and did not start it so.
 
-    Comparing start and end (not each step) keeps an update that reverses and
-    re-applies a payment from announcing an invoice that never stopped being paid.
+    It runs as the transaction commits, whichever use cases ran in it, so no
+    use case can forget it, and comparing start with end (not each step)
+    keeps an update that reverses and re-applies a payment from announcing
+    an invoice that never stopped being paid.
     """
     for doc, before in session.info.pop(_STATUS_AT_START, {}).values():
         if doc.status == "paid" and before != "paid":
             record_event(session, business_id=doc.business_id, type="invoice.paid", subject_type="document",
                          subject_id=doc.id, payload=document_payload(doc))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_statuses(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_STATUS_AT_START, None)
 
 
 def update_document(

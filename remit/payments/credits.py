@@ -14,7 +14,7 @@ from remit.businesses.models import DepositAccount, PaymentMethod
 from remit.businesses.numbering import next_number
 from remit.businesses.service import get_business
 from remit.documents.models import Document
-from remit.documents.service import announce_paid, get_document, lock_documents, void_unsettled
+from remit.documents.service import get_document, lock_documents, void_unsettled
 from remit.errors import CreditInsufficient, CustomerMismatch, InvalidInput, InvalidState
 from remit.events.service import record_event
 from remit.ledger import service as ledger
@@ -57,7 +57,6 @@ def apply_credit(session: Session, *, business_id: int, payment_id: int, documen
     apply_credit_to(session, business=business, payment=payment, doc=doc, application=application)
     session.add(application)
     session.flush()
-    announce_paid(session)
     record_event(session, business_id=business_id, type="credit.applied", subject_type="credit_application",
                  subject_id=application.id,
                  payload={"payment_id": payment.id, "document_id": doc.id,

@@ -25,7 +25,7 @@ from remit.businesses.service import get_business
 from remit.customers.models import Customer
 from remit.customers.service import check_metadata, get_customer
 from remit.documents.models import Document
-from remit.documents.service import announce_paid, lock_documents
+from remit.documents.service import lock_documents
 from remit.errors import (
     AlreadyExists,
     BankChargesExceedAmount,
@@ -45,7 +45,7 @@ from remit.ledger.rules import receipt_postings
 from remit.money import exponent, format_minor, parse_minor, rate_text, resolve_rate
 from remit.payments.allocation import Deductions, OpenDocument, Plan, Requested, make_plan, plan_fifo, plan_requested
 from remit.payments.models import CHANNELS, Allocation, CreditApplication, Payment, Refund
-from remit.payments.settle import PAYABLE, apply_allocation, close_out_credit, reverse_allocation, reverse_credit
+from remit.payments.settle import PAYABLE, apply_allocation, revalue_credit, reverse_allocation, reverse_credit
 from remit.tenancy import owned
 from remit.timestamps import today_in, utcnow
 
@@ -236,7 +236,8 @@ def _prepare(session: Session, *, business_id: int, customer_id: int, data: Paym
 
     return_change = data.return_change
     if return_change is None:
-        return_change = bool(method is not None and method.is_cash and business.cash_excess_as_change)
+        # Change is the excess over what is being paid; cash paid on nothing is an advance, kept as credit.
+        return_change = bool(planned and method is not None and method.is_cash and business.cash_excess_as_change)
     plan = make_plan(tendered_minor=tendered - budget_taken_minor, allocations=planned, return_change=return_change)
     plan = Plan(plan.amount_minor + budget_taken_minor, plan.change_minor, plan.allocations)
     if charges > plan.amount_minor:
@@ -339,7 +340,6 @@ def _post(session: Session, *, business: Business, payment: Payment, allocations
     for index, allocation in enumerate(sorted(allocations, key=lambda a: a.document_id)):
         apply_allocation(session, business=business, payment=payment, doc=documents[allocation.document_id],
                          allocation=allocation, field=f"allocations/{index}/amount")
-    close_out_credit(session, business=business, payment=payment, entry_date=payment.payment_date)
 
 
 def _unpost(session: Session, *, business: Business, payment: Payment, documents: dict[int, Document]) -> None:
@@ -405,7 +405,6 @@ def record_payment(session: Session, *, business_id: int, customer_id: int, data
     if status == "posted":
         _post(session, business=business, payment=payment, allocations=allocations, documents=prepared.documents)
     session.flush()
-    announce_paid(session)
     record_event(session, business_id=business_id, type="payment.created", subject_type="payment",
                  subject_id=payment.id, payload=payment_payload(payment))
     return payment
@@ -515,8 +514,8 @@ def update_payment(session: Session, *, business_id: int, payment_id: int, data:
     documents |= prepared.documents
     if was == "posted":
         _post(session, business=business, payment=payment, allocations=allocations, documents=documents)
+        revalue_credit(session, business=business, payment=payment, entry_date=payment.payment_date)
     session.flush()
-    announce_paid(session)
     record_event(session, business_id=business_id, type="payment.updated", subject_type="payment",
                  subject_id=payment.id, payload=payment_payload(payment))
     return payment
@@ -549,9 +548,8 @@ def void_payment(session: Session, *, business_id: int, payment_id: int,
     payment.allocated_minor = payment.credit_applied_minor = payment.unused_minor = 0
     payment.voided_at = now
     payment.version += 1
-    close_out_credit(session, business=business, payment=payment, entry_date=payment.payment_date)
+    revalue_credit(session, business=business, payment=payment, entry_date=payment.payment_date)
     session.flush()
-    announce_paid(session)
     record_event(session, business_id=business_id, type="payment.voided", subject_type="payment",
                  subject_id=payment.id, payload=payment_payload(payment))
     return payment
@@ -568,7 +566,6 @@ def approve_payment(session: Session, *, business_id: int, payment_id: int) -> P
     payment.approved_at = utcnow()
     payment.version += 1
     session.flush()
-    announce_paid(session)
     record_event(session, business_id=business_id, type="payment.approved", subject_type="payment",
                  subject_id=payment.id, payload=payment_payload(payment))
     return payment
@@ -584,7 +581,6 @@ def reject_payment(session: Session, *, business_id: int, payment_id: int) -> Pa
     payment.status = "rejected"
     payment.version += 1
     session.flush()
-    announce_paid(session)
     record_event(session, business_id=business_id, type="payment.rejected", subject_type="payment",
                  subject_id=payment.id, payload=payment_payload(payment))
     return payment

@@ -164,18 +164,22 @@ def reverse_credit(session: Session, *, business: Business, payment: Payment, do
     refresh_status(session, doc)
 
 
-def close_out_credit(session: Session, *, business: Business, payment: Payment, entry_date) -> None:  # type: ignore[no-untyped-def]
-    """When a foreign payment has no credit left, move any base value still on it to exchange difference.
+def revalue_credit(session: Session, *, business: Business, payment: Payment, entry_date) -> None:  # type: ignore[no-untyped-def]
+    """Carry a foreign payment's remaining credit at its (possibly corrected) rate; the rest is FX.
 
-    Only a re-posted payment whose credit was used at older rates can leave one.
+    Re-posting at a new rate leaves money used earlier (credit applied,
+    refunds) valued at the old one; that difference is realised exchange gain
+    or loss, never customer credit (rule 9). With no credit left the target is 0.
     """
-    if payment.currency == business.base_currency or payment.unused_minor != 0:
+    if payment.currency == business.base_currency:
         return
-    residual = ledger.open_base_minor(session, business_id=business.id, account="customer_credits",
-                                      payment_id=payment.id)
-    if residual:
-        ledger.post(session, business_id=business.id, entry_date=entry_date, source="fx.close_out",
-                    memo=f"exchange difference left on payment {payment.number}",
-                    postings=with_fx([Posting("customer_credits", payment.currency, 0, -residual,
+    target = -to_base(payment.unused_minor, currency=payment.currency, rate=Decimal(payment.exchange_rate),
+                      base_currency=business.base_currency)
+    held = ledger.open_base_minor(session, business_id=business.id, account="customer_credits",
+                                  payment_id=payment.id)
+    if held != target:
+        ledger.post(session, business_id=business.id, entry_date=entry_date, source="fx.revaluation",
+                    memo=f"exchange difference on the credit of payment {payment.number}",
+                    postings=with_fx([Posting("customer_credits", payment.currency, 0, target - held,
                                               payment.customer_id, payment_id=payment.id)],
                                      base_currency=business.base_currency))

@@ -789,18 +789,9 @@ def test_invoice_paid_fires_once_per_transition_to_paid(session):
     books_are_clean(session, business)
 
 
-STALE_STATUS_AT_START = (
-    "engine bug: reverse_credit_application (also update_document, cancel/refund/void_document) calls "
-    "refresh_status but never announce_paid, so its 'status at start' entry stays in session.info and the next "
-    "use case in the same session sees the invoice as already paid at start and skips invoice.paid")
-EDIT_TO_ZERO_NOT_ANNOUNCED = (
-    "engine bug: update_document re-issues through issue() -> refresh_status but never calls announce_paid, so an "
-    "open invoice edited down to a zero total becomes paid without an invoice.paid event (create_document does "
-    "announce a zero-total invoice)")
-
-
-@pytest.mark.xfail(strict=True, reason=STALE_STATUS_AT_START)
 def test_invoice_paid_fires_for_each_transition_when_one_session_runs_several_use_cases(session):
+    """Regression: a use case that changed status without announcing left its 'status at start' in
+    session.info, so the next use case in the same session skipped invoice.paid."""
     business = make_business(session)
     customer = make_customer(session, business)
     credit = pay(session, business, customer, "100.00", to=[])
@@ -820,8 +811,8 @@ def test_invoice_paid_fires_for_each_transition_when_one_session_runs_several_us
     books_are_clean(session, business)
 
 
-@pytest.mark.xfail(strict=True, reason=EDIT_TO_ZERO_NOT_ANNOUNCED)
 def test_an_invoice_edited_to_a_zero_total_announces_it_is_paid(engine):
+    """Regression: update_document made an open invoice paid without an invoice.paid event."""
     from remit.db import write
 
     def setup(session):
