@@ -58,7 +58,7 @@ def get_business(session: Session, business_id: int) -> Business:
 def find_business(session: Session, url_key: str) -> Business:
     business = session.execute(select(Business).where(Business.url_key == url_key)).scalar_one_or_none()
     if business is None:
-        raise NotFound(resource="business", id=url_key)
+        raise NotFound(f"No business has url_key {url_key!r}.", resource="business", id=url_key)
     return business
 
 

@@ -467,6 +467,10 @@ def update_payment(session: Session, *, business_id: int, payment_id: int, data:
                    expected_version: int | None = None, customer_id: int | None = None) -> Payment:
     """Void-and-repost in one transaction: same id and number, version + 1.
 
+    ``data`` replaces the payment as a whole (PUT semantics): a field left
+    out takes its default, so a surface offering partial edits merges the
+    stored values in first.
+
     The new allocations are checked against live balances that no longer
     include this payment's old ones. Credit already applied elsewhere and
     refunds stay; the new amount must still cover them.
