@@ -719,6 +719,43 @@ def test_updating_a_payments_rate_revalues_its_remaining_credit(session, used_by
     books_are_clean(session, business)
 
 
+UNDO_AFTER_RERATE = (
+    "engine bug: void_refund / reverse_credit (reverse_credit_application, cancel_document, void of the invoice) "
+    "mirror the original posting at the old payment rate, so after update_payment re-rated the payment the money "
+    "coming back is credited at the old rate and customer credits drift from unused x rate again")
+
+
+@pytest.mark.xfail(strict=True, reason=UNDO_AFTER_RERATE)
+@pytest.mark.parametrize("used_by", ["refund", "credit_application"])
+def test_undoing_a_use_of_credit_after_a_rate_update_keeps_credit_at_the_new_rate(session, used_by):
+    """Rule 9 again: after the rate correction, undoing the refund (or the credit application)
+    brings 40 USD back as credit; all 100 USD are then worth 100 x 83.10 INR and nothing is realised."""
+    business = make_business(session, currency="INR")
+    customer = make_customer(session, business, currency="USD")
+    payment = pay(session, business, customer, "100.00", to=[], exchange_rate="83.25")
+    if used_by == "refund":
+        refund = refund_credit(session, business_id=business.id, payment_id=payment.id, amount="40.00")
+    else:
+        invoice = make_invoice(session, business, customer, total="40.00", rate="83.25")
+        application = apply_credit(session, business_id=business.id, payment_id=payment.id,
+                                   document_id=invoice.id, amount="40.00")
+    session.commit()
+    update_payment(session, business_id=business.id, payment_id=payment.id,
+                   data=PaymentInput(amount="100.00", exchange_rate="83.10", payment_date=TODAY, allocations=[]))
+    session.commit()
+    if used_by == "refund":
+        void_refund(session, business_id=business.id, refund_id=refund.id)
+    else:
+        reverse_credit_application(session, business_id=business.id, credit_application_id=application.id)
+    session.commit()
+    session.refresh(payment)
+    assert payment.unused_minor == 10000
+    balances = account_balances(session, business.id)
+    assert balances["customer_credits"] == -100 * 8310
+    assert balances["fx_gain_loss"] == 0
+    books_are_clean(session, business)
+
+
 def test_foreign_amounts_must_come_with_a_rate(session):
     from remit.errors import ExchangeRateInvalid
 
