@@ -11,10 +11,14 @@ an empty list means:
   refunds, and unused = amount - allocated - credit applied - refunded;
 - the receivable ledger, per document and currency, equals the balance due;
 - the customer-credit ledger, per payment, equals the unused amount;
-- a document or payment with nothing left carries no base value either.
+- in base currency, receivable and credit are carried at exactly their amount
+  converted at the document's or payment's own rate (exchange differences
+  are realised, never parked there).
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -23,6 +27,7 @@ from remit.businesses.models import Business
 from remit.documents.models import Document
 from remit.documents.rules import derive_status
 from remit.ledger.models import Account, JournalLine
+from remit.ledger.rules import to_base
 from remit.money import format_minor
 from remit.payments.models import Allocation, CreditApplication, Payment, Refund
 
@@ -41,6 +46,11 @@ def _account_sums(session: Session, business_id: int, code: str, tag) -> tuple[d
 
 def check_business(session: Session, business_id: int) -> list[str]:
     problems: list[str] = []
+    base_currency = session.get(Business, business_id).base_currency
+
+    def value(minor: int, currency: str, rate: str) -> int:
+        return to_base(minor, currency=currency, rate=Decimal(rate), base_currency=base_currency)
+
     unbalanced = session.execute(
         select(JournalLine.entry_id, func.sum(JournalLine.base_amount_minor))
         .where(JournalLine.business_id == business_id)
@@ -81,8 +91,10 @@ def check_business(session: Session, business_id: int) -> list[str]:
                 f"{name}: receivable ledger holds {format_minor(receivable.get(doc.id, 0), doc.currency)}"
                 f" {doc.currency} but the balance due is {format_minor(expected_receivable, doc.currency)}"
             )
-        if expected_receivable == 0 and receivable_base.get(doc.id, 0):
-            problems.append(f"{name}: nothing is due but {receivable_base[doc.id]} base minor units remain receivable")
+        worth = value(expected_receivable, doc.currency, doc.exchange_rate)
+        if receivable_base.get(doc.id, 0) != worth:
+            problems.append(f"{name}: receivable is carried at {receivable_base.get(doc.id, 0)} base minor units,"
+                            f" but {expected_receivable} due at {doc.exchange_rate} is worth {worth}")
 
     allocated = _sum_by(session, Allocation.payment_id, Allocation.amount_minor, *applied)
     credit_applied = _sum_by(session, CreditApplication.payment_id, CreditApplication.amount_minor, *credited)
@@ -112,8 +124,10 @@ def check_business(session: Session, business_id: int) -> list[str]:
                 f"{name}: customer-credit ledger holds {format_minor(held, payment.currency)} {payment.currency}"
                 f" but unused is {format_minor(expected_unused, payment.currency)}"
             )
-        if expected_unused == 0 and credits_base.get(payment.id, 0):
-            problems.append(f"{name}: no credit is left but {-credits_base[payment.id]} base minor units remain")
+        worth = value(expected_unused, payment.currency, payment.exchange_rate)
+        if -credits_base.get(payment.id, 0) != worth:
+            problems.append(f"{name}: credit is carried at {-credits_base.get(payment.id, 0)} base minor units,"
+                            f" but {expected_unused} unused at {payment.exchange_rate} is worth {worth}")
     return problems
 
 

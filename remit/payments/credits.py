@@ -22,7 +22,7 @@ from remit.ledger.rules import refund_postings
 from remit.money import format_minor, parse_minor, rate_text, resolve_rate
 from remit.payments.models import Allocation, CreditApplication, Payment, Refund
 from remit.payments.service import _deposit, get_payment, lock_payments, payment_payload
-from remit.payments.settle import apply_credit_to, credit_base, reverse_allocation, reverse_credit
+from remit.payments.settle import apply_credit_to, credit_base, revalue, reverse_allocation, reverse_credit
 from remit.tenancy import owned
 from remit.timestamps import today_in, utcnow
 
@@ -123,7 +123,7 @@ def _refund(session: Session, *, payment: Payment, amount_minor: int, refund_dat
             rate=rate,
             base_currency=business.base_currency,
             amount_minor=amount_minor,
-            credit_base_minor=credit_base(session, business, payment, amount_minor),
+            credit_base_minor=credit_base(business, payment, amount_minor),
             customer_id=payment.customer_id,
             payment_id=payment.id,
         ),
@@ -165,6 +165,7 @@ def void_refund(session: Session, *, business_id: int, refund_id: int) -> Refund
     refund.voided_at = utcnow()
     payment.refunded_minor -= refund.amount_minor
     payment.unused_minor += refund.amount_minor
+    revalue(session, business=get_business(session, business_id), entry_date=refund.refund_date, payment=payment)
     session.flush()
     record_event(session, business_id=business_id, type="refund.voided", subject_type="refund", subject_id=refund.id,
                  payload={"payment_id": payment.id,

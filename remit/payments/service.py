@@ -45,7 +45,7 @@ from remit.ledger.rules import receipt_postings
 from remit.money import exponent, format_minor, parse_minor, rate_text, resolve_rate
 from remit.payments.allocation import Deductions, OpenDocument, Plan, Requested, make_plan, plan_fifo, plan_requested
 from remit.payments.models import CHANNELS, Allocation, CreditApplication, Payment, Refund
-from remit.payments.settle import PAYABLE, apply_allocation, revalue_credit, reverse_allocation, reverse_credit
+from remit.payments.settle import PAYABLE, apply_allocation, revalue, reverse_allocation, reverse_credit
 from remit.tenancy import owned
 from remit.timestamps import today_in, utcnow
 
@@ -518,7 +518,7 @@ def update_payment(session: Session, *, business_id: int, payment_id: int, data:
     documents |= prepared.documents
     if was == "posted":
         _post(session, business=business, payment=payment, allocations=allocations, documents=documents)
-        revalue_credit(session, business=business, payment=payment, entry_date=payment.payment_date)
+        revalue(session, business=business, entry_date=payment.payment_date, payment=payment)
     session.flush()
     record_event(session, business_id=business_id, type="payment.updated", subject_type="payment",
                  subject_id=payment.id, payload=payment_payload(payment))
@@ -552,7 +552,7 @@ def void_payment(session: Session, *, business_id: int, payment_id: int,
     payment.allocated_minor = payment.credit_applied_minor = payment.unused_minor = 0
     payment.voided_at = now
     payment.version += 1
-    revalue_credit(session, business=business, payment=payment, entry_date=payment.payment_date)
+    revalue(session, business=business, entry_date=payment.payment_date, payment=payment)
     session.flush()
     record_event(session, business_id=business_id, type="payment.voided", subject_type="payment",
                  subject_id=payment.id, payload=payment_payload(payment))

@@ -44,24 +44,56 @@ def check_balance(doc: Document, settle_minor: int, *, field: str | None = None)
         )
 
 
-def credit_base(session: Session, business: Business, payment: Payment, cash_minor: int) -> int:
-    """Base value of credit used; the last of a payment's credit takes whatever base is left."""
-    if payment.currency == business.base_currency or cash_minor == 0:
-        return cash_minor
-    if cash_minor == payment.unused_minor:
-        return -ledger.open_base_minor(session, business_id=business.id, account="customer_credits",
-                                       payment_id=payment.id)
-    return to_base(cash_minor, currency=payment.currency, rate=Decimal(payment.exchange_rate),
-                   base_currency=business.base_currency)
+def _value(business: Business, minor: int, currency: str, rate: str) -> int:
+    return to_base(minor, currency=currency, rate=Decimal(rate), base_currency=business.base_currency)
 
 
-def _receivable_base(session: Session, business: Business, doc: Document, settle_minor: int) -> int:
-    if doc.currency == business.base_currency:
-        return settle_minor
-    if settle_minor == doc.balance_due_minor:
-        return ledger.open_base_minor(session, business_id=business.id, account="receivable", document_id=doc.id)
-    return to_base(settle_minor, currency=doc.currency, rate=Decimal(doc.exchange_rate),
-                   base_currency=business.base_currency)
+def credit_base(business: Business, payment: Payment, cash_minor: int) -> int:
+    """Base value of ``cash_minor`` of a payment's credit leaving it.
+
+    Taken as value(unused before) - value(unused after), so the credit still
+    held is always worth exactly value(unused) at the payment's rate and the
+    last of it takes the rounding with it.
+    """
+    unused = payment.unused_minor
+    return (_value(business, unused, payment.currency, payment.exchange_rate)
+            - _value(business, unused - cash_minor, payment.currency, payment.exchange_rate))
+
+
+def _receivable_base(business: Business, doc: Document, settle_minor: int) -> int:
+    """value(balance before) - value(balance after): the receivable stays worth value(balance due)."""
+    due = doc.balance_due_minor
+    return _value(business, due, doc.currency, doc.exchange_rate) - _value(business, due - settle_minor, doc.currency,
+                                                                          doc.exchange_rate)
+
+
+def revalue(session: Session, *, business: Business, entry_date, payment: Payment | None = None,  # type: ignore[no-untyped-def]
+            doc: Document | None = None) -> None:
+    """Bring a foreign payment's credit or document's receivable back to value(amount left) at its rate.
+
+    Forward movements keep that equality by construction; a reversal mirrors
+    an entry made against a different balance (or, after an update, at a
+    different rate), and what it leaves over is realised exchange gain or
+    loss, never customer credit (rule 9).
+    """
+    targets = []
+    if payment is not None and payment.currency != business.base_currency:
+        held = payment.unused_minor if payment.status == "posted" else 0
+        targets.append(("customer_credits", payment.currency, -_value(business, held, payment.currency,
+                                                                       payment.exchange_rate),
+                        {"payment_id": payment.id, "customer_id": payment.customer_id}))
+    if doc is not None and doc.currency != business.base_currency:
+        owed = doc.balance_due_minor if doc.issued_at is not None and doc.status != "void" else 0
+        targets.append(("receivable", doc.currency, _value(business, owed, doc.currency, doc.exchange_rate),
+                        {"document_id": doc.id, "customer_id": doc.customer_id}))
+    for account, currency, target, tags in targets:
+        key = {"payment_id": tags.get("payment_id"), "document_id": tags.get("document_id")}
+        held_base = ledger.open_base_minor(session, business_id=business.id, account=account, **key)
+        if held_base != target:
+            ledger.post(session, business_id=business.id, entry_date=entry_date, source="fx.revaluation",
+                        memo=f"exchange difference on {account.replace('_', ' ')}",
+                        postings=with_fx([Posting(account, currency, 0, target - held_base, **tags)],
+                                         base_currency=business.base_currency))
 
 
 def _post_settlement(session: Session, *, business: Business, payment: Payment, doc: Document, cash_minor: int,
@@ -78,9 +110,9 @@ def _post_settlement(session: Session, *, business: Business, payment: Payment, 
             base_currency=business.base_currency,
             payment_rate=Decimal(payment.exchange_rate),
             cash_minor=cash_minor,
-            credit_base_minor=credit_base(session, business, payment, cash_minor),
+            credit_base_minor=credit_base(business, payment, cash_minor),
             deductions={k: v for k, v in deductions.items() if v},
-            receivable_base_minor=_receivable_base(session, business, doc, settle),
+            receivable_base_minor=_receivable_base(business, doc, settle),
             customer_id=doc.customer_id,
             payment_id=payment.id,
             document_id=doc.id,
@@ -133,6 +165,7 @@ def reverse_allocation(session: Session, *, business: Business, payment: Payment
         _unsettle(doc, payment, settle_minor=allocation.settled_minor, cash_minor=allocation.amount_minor,
                   counter="allocated_minor")
         refresh_status(session, doc)
+        revalue(session, business=business, entry_date=payment.payment_date, payment=payment, doc=doc)
     allocation.status = "reversed"
     allocation.reversed_at = now
 
@@ -162,24 +195,5 @@ def reverse_credit(session: Session, *, business: Business, payment: Payment, do
     application.status = "reversed"
     application.reversed_at = now
     refresh_status(session, doc)
+    revalue(session, business=business, entry_date=application.applied_on, payment=payment, doc=doc)
 
-
-def revalue_credit(session: Session, *, business: Business, payment: Payment, entry_date) -> None:  # type: ignore[no-untyped-def]
-    """Carry a foreign payment's remaining credit at its (possibly corrected) rate; the rest is FX.
-
-    Re-posting at a new rate leaves money used earlier (credit applied,
-    refunds) valued at the old one; that difference is realised exchange gain
-    or loss, never customer credit (rule 9). With no credit left the target is 0.
-    """
-    if payment.currency == business.base_currency:
-        return
-    target = -to_base(payment.unused_minor, currency=payment.currency, rate=Decimal(payment.exchange_rate),
-                      base_currency=business.base_currency)
-    held = ledger.open_base_minor(session, business_id=business.id, account="customer_credits",
-                                  payment_id=payment.id)
-    if held != target:
-        ledger.post(session, business_id=business.id, entry_date=entry_date, source="fx.revaluation",
-                    memo=f"exchange difference on the credit of payment {payment.number}",
-                    postings=with_fx([Posting("customer_credits", payment.currency, 0, target - held,
-                                              payment.customer_id, payment_id=payment.id)],
-                                     base_currency=business.base_currency))

@@ -719,13 +719,6 @@ def test_updating_a_payments_rate_revalues_its_remaining_credit(session, used_by
     books_are_clean(session, business)
 
 
-UNDO_AFTER_RERATE = (
-    "engine bug: void_refund / reverse_credit (reverse_credit_application, cancel_document, void of the invoice) "
-    "mirror the original posting at the old payment rate, so after update_payment re-rated the payment the money "
-    "coming back is credited at the old rate and customer credits drift from unused x rate again")
-
-
-@pytest.mark.xfail(strict=True, reason=UNDO_AFTER_RERATE)
 @pytest.mark.parametrize("used_by", ["refund", "credit_application"])
 def test_undoing_a_use_of_credit_after_a_rate_update_keeps_credit_at_the_new_rate(session, used_by):
     """Rule 9 again: after the rate correction, undoing the refund (or the credit application)
