@@ -510,7 +510,6 @@ def update_payment(session: Session, *, business_id: int, payment_id: int, data:
     payment.notes = data.notes
     if data.metadata is not None:
         payment.metadata_ = check_metadata(data.metadata)
-    payment.version += 1
     if was == "posted":
         payment.unused_minor = payment.amount_minor - taken
     session.flush()
@@ -519,9 +518,7 @@ def update_payment(session: Session, *, business_id: int, payment_id: int, data:
     if was == "posted":
         _post(session, business=business, payment=payment, allocations=allocations, documents=documents)
         revalue(session, business=business, entry_date=payment.payment_date, payment=payment)
-    session.flush()
-    record_event(session, business_id=business_id, type="payment.updated", subject_type="payment",
-                 subject_id=payment.id, payload=payment_payload(payment))
+    _changed(session, payment, "payment.updated")
     return payment
 
 
@@ -551,11 +548,8 @@ def void_payment(session: Session, *, business_id: int, payment_id: int,
     payment.status = "void"
     payment.allocated_minor = payment.credit_applied_minor = payment.unused_minor = 0
     payment.voided_at = now
-    payment.version += 1
     revalue(session, business=business, entry_date=payment.payment_date, payment=payment)
-    session.flush()
-    record_event(session, business_id=business_id, type="payment.voided", subject_type="payment",
-                 subject_id=payment.id, payload=payment_payload(payment))
+    _changed(session, payment, "payment.voided")
     return payment
 
 
@@ -568,10 +562,7 @@ def approve_payment(session: Session, *, business_id: int, payment_id: int) -> P
     allocations = _live_allocations(session, payment)
     _post(session, business=business, payment=payment, allocations=allocations, documents=documents)
     payment.approved_at = utcnow()
-    payment.version += 1
-    session.flush()
-    record_event(session, business_id=business_id, type="payment.approved", subject_type="payment",
-                 subject_id=payment.id, payload=payment_payload(payment))
+    _changed(session, payment, "payment.approved")
     return payment
 
 
@@ -583,11 +574,16 @@ def reject_payment(session: Session, *, business_id: int, payment_id: int) -> Pa
     business = get_business(session, business_id)
     _unpost(session, business=business, payment=payment, documents=documents)
     payment.status = "rejected"
+    _changed(session, payment, "payment.rejected")
+    return payment
+
+
+def _changed(session: Session, payment: Payment, event_type: str) -> None:
+    """Every change to an existing payment bumps its version and writes exactly one event."""
     payment.version += 1
     session.flush()
-    record_event(session, business_id=business_id, type="payment.rejected", subject_type="payment",
+    record_event(session, business_id=payment.business_id, type=event_type, subject_type="payment",
                  subject_id=payment.id, payload=payment_payload(payment))
-    return payment
 
 
 def payment_payload(payment: Payment) -> dict[str, Any]:
