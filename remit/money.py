@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from remit.errors import (
     AmountMalformed,
@@ -136,9 +136,15 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
 
 def convert_minor(minor: int, *, rate: Decimal, from_currency: str, to_currency: str) -> int:
-    """Value ``minor`` units of one currency in another at ``rate`` (to per from)."""
-    amount = from_minor(minor, from_currency) * rate
-    return to_minor(quantize(amount, to_currency), to_currency)
+    """Value ``minor`` units of one currency in another at ``rate`` (to per from), rounding once.
+
+    The product is computed exactly (60 digits covers 19-digit amounts times
+    any accepted rate) so the only rounding is the final half-up to the minor unit.
+    """
+    with localcontext() as exact:
+        exact.prec = 60
+        amount = from_minor(minor, from_currency) * rate
+        return to_minor(quantize(amount, to_currency), to_currency)
 
 
 def parse_rate(value: object, *, field: str = "exchange_rate") -> Decimal:

@@ -9,7 +9,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from remit.ledger.models import Account, JournalEntry, JournalLine
+from remit.errors import AmountTooLarge
 from remit.ledger.rules import CHART, Posting
+from remit.money import MAX_MINOR
 
 _CACHE_KEY = "remit.account_ids"
 
@@ -45,6 +47,11 @@ def post(
     """Insert one balanced entry; returns its id."""
     if sum(p.base_minor for p in postings) != 0:
         raise AssertionError(f"unbalanced entry for {source}: {postings}")
+    # Each amount fits its own currency's bound, but a large rate can push its base value past BIGINT.
+    too_large = next((p for p in postings if abs(p.base_minor) >= MAX_MINOR or abs(p.amount_minor) >= MAX_MINOR), None)
+    if too_large is not None:
+        raise AmountTooLarge("At this exchange rate the base-currency value is larger than Remit can store.",
+                             field="exchange_rate", value=str(too_large.base_minor))
     entry_id = session.execute(
         insert(JournalEntry)
         .values(
