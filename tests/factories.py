@@ -96,3 +96,12 @@ def account_balances(session: Session, business_id: int) -> dict[str, int]:
     from remit.ledger.service import trial_balance
 
     return {row.code: row.debit_minor - row.credit_minor for row in trial_balance(session, business_id=business_id)}
+
+
+def read(engine, fn):  # type: ignore[no-untyped-def]
+    """Read in a brand-new session: only what was committed is visible."""
+    with Session(engine) as session:
+        try:
+            return fn(session)
+        finally:
+            session.rollback()

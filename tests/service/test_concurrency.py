@@ -34,7 +34,7 @@ from remit.payments.service import (
     update_payment,
     void_payment,
 )
-from tests.factories import TODAY, event_count, make_business, make_customer, make_invoice, pay
+from tests.factories import TODAY, event_count, make_business, make_customer, make_invoice, pay, read
 
 
 def run_together(engine, count: int, work: Callable[[Session, int], Any]) -> list[Any]:
@@ -66,12 +66,6 @@ def only_refusals(results: list[Any], *allowed: type[RemitError]) -> None:
     assert unexpected == []
 
 
-def read(engine, fn: Callable[[Session], Any]) -> Any:
-    with Session(engine) as session:
-        try:
-            return fn(session)
-        finally:
-            session.rollback()
 
 
 def test_many_writers_on_one_business_all_succeed(engine):

@@ -51,6 +51,7 @@ from tests.factories import (
     make_invoice,
     method,
     pay,
+    read,
     row_counts,
 )
 
@@ -79,13 +80,6 @@ def outcomes(results: list[Any]) -> Counter:
     return Counter(type(r).__name__ if isinstance(r, RemitError) else "ok" for r in results)
 
 
-def read(engine, fn: Callable[[Session], Any]) -> Any:
-    """Read in a brand-new session: only what was committed is visible."""
-    with Session(engine) as session:
-        try:
-            return fn(session)
-        finally:
-            session.rollback()
 
 
 def payment_data(amount: str, allocations: list[tuple[int, str]] | None) -> PaymentInput:
