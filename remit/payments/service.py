@@ -9,7 +9,7 @@ instead of deadlocking, and every balance check reads the locked, live row.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -492,7 +492,7 @@ def update_payment(session: Session, *, business_id: int, payment_id: int, data:
     session.flush()
     taken = payment.credit_applied_minor + payment.refunded_minor
     if data.currency is None:
-        data.currency = payment.currency
+        data = replace(data, currency=payment.currency)
     prepared = _prepare(session, business_id=business_id, customer_id=payment.customer_id, data=data, lock=True,
                         budget_taken_minor=taken)
     plan = prepared.plan

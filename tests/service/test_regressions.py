@@ -17,15 +17,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.businesses.models import Business
 from remit.check import check_business
-from remit.customers.models import Customer
 from remit.customers.service import customer_balance
 from remit.db import write
 from remit.documents.models import Document
 from remit.documents.service import LineInput, update_document
 from remit.errors import (
-    CreditInsufficient,
     DocumentHasSettlements,
     DocumentOverSettled,
     RemitError,
