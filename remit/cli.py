@@ -102,6 +102,15 @@ def _write(engine: Engine, work: Callable[[Session], Any]) -> Any:
     return write(engine, work, attempts=get_settings().write_attempts)
 
 
+def _write_once(work: Callable[[Session], Any]) -> Any:
+    """Migrate, run one committed unit of work, and release the engine."""
+    engine = _migrated_engine()
+    try:
+        return _write(engine, work)
+    finally:
+        engine.dispose()
+
+
 def _print_json(data: dict[str, Any]) -> None:
     typer.echo(json.dumps(data))
 
@@ -174,17 +183,13 @@ def business_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create a business with its chart of accounts and a first API key."""
-    engine = _migrated_engine()
 
     def work(session: Session) -> tuple[int, str, str]:
         business, issued = create_business(session, name=name, url_key=url_key, base_currency=currency,
                                            timezone=timezone)
         return business.id, business.url_key, issued.secret
 
-    try:
-        business_id, key, secret = _write(engine, work)
-    finally:
-        engine.dispose()
+    business_id, key, secret = _write_once(work)
     if as_json:
         _print_json(_key_json(business_id, key, secret))
         return
@@ -200,17 +205,13 @@ def apikey_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create another API key for a business."""
-    engine = _migrated_engine()
 
     def work(session: Session) -> tuple[int, str, str]:
         found = _find_business(session, business)
         issued = create_api_key(session, business_id=found.id, name=name)
         return found.id, found.url_key, issued.secret
 
-    try:
-        business_id, key, secret = _write(engine, work)
-    finally:
-        engine.dispose()
+    business_id, key, secret = _write_once(work)
     if as_json:
         _print_json(_key_json(business_id, key, secret))
         return

@@ -30,6 +30,11 @@ def account_ids(session: Session, business_id: int) -> dict[str, int]:
     return cache[business_id]
 
 
+def account_codes(session: Session, business_id: int) -> dict[int, str]:
+    """Account id -> code, the inverse of :func:`account_ids`."""
+    return {account_id: code for code, account_id in account_ids(session, business_id).items()}
+
+
 def forget_accounts(session: Session, business_id: int) -> None:
     session.info.get(_CACHE_KEY, {}).pop(business_id, None)
 
@@ -91,7 +96,7 @@ def reverse(session: Session, *, business_id: int, entry_id: int, source: str, m
     if original is None or original.business_id != business_id:
         raise LookupError(f"journal entry {entry_id} not found")
     lines = session.execute(select(JournalLine).where(JournalLine.entry_id == entry_id)).scalars().all()
-    codes = {v: k for k, v in account_ids(session, business_id).items()}
+    codes = account_codes(session, business_id)
     mirrored = [
         Posting(
             codes[line.account_id],

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.businesses.models import DepositAccount, PaymentMethod
+from remit.businesses.models import PaymentMethod
 from remit.businesses.numbering import next_number
 from remit.businesses.service import get_business
 from remit.documents.models import Document
@@ -110,7 +110,7 @@ def _refund(session: Session, *, payment: Payment, amount_minor: int, refund_dat
         reference=reference,
         description=description,
     )
-    codes = {v: k for k, v in ledger.account_ids(session, business.id).items()}
+    codes = ledger.account_codes(session, business.id)
     refund.entry_id = ledger.post(
         session,
         business_id=business.id,
@@ -118,7 +118,7 @@ def _refund(session: Session, *, payment: Payment, amount_minor: int, refund_dat
         source="refund",
         memo=f"refund {refund.number} of payment {payment.number}",
         postings=refund_postings(
-            deposit_account=codes[session.get(DepositAccount, deposit.id).account_id],
+            deposit_account=codes[deposit.account_id],
             currency=payment.currency,
             rate=rate,
             base_currency=business.base_currency,

@@ -216,8 +216,7 @@ def _prepare(session: Session, *, business_id: int, customer_id: int, data: Paym
 
     if data.allocations is None:
         documents = _open_documents(session, business_id=business_id, customer_id=customer.id, lock=lock)
-        budget = max(tendered - budget_taken_minor, 0)
-        planned = plan_fifo(amount_minor=budget, documents=[_as_open(d) for d in documents.values()],
+        planned = plan_fifo(amount_minor=tendered - budget_taken_minor, documents=[_as_open(d) for d in documents.values()],
                             tolerance_minor=tolerance)
     else:
         requested = _requested(data.allocations, currency)
@@ -317,7 +316,7 @@ def _post(session: Session, *, business: Business, payment: Payment, allocations
           documents: dict[int, Document]) -> None:
     """Post a payment: receipt into the deposit account, then each allocation on its live balance."""
     deposit = session.get(DepositAccount, payment.deposit_account_id)
-    codes = {v: k for k, v in ledger.account_ids(session, business.id).items()}
+    codes = ledger.account_codes(session, business.id)
     payment.status = "posted"
     payment.unused_minor = payment.amount_minor - payment.credit_applied_minor - payment.refunded_minor
     payment.receipt_entry_id = ledger.post(
@@ -426,6 +425,8 @@ def payment_allocations(session: Session, *, business_id: int, payment_id: int) 
 
 def lock_payments(session: Session, ids: Sequence[int]) -> dict[int, Payment]:
     """Lock payments in id order and read their live counters (always after any documents)."""
+    # populate_existing re-reads rows; unflushed changes in this session would be lost.
+    session.flush()
     rows = session.execute(
         select(Payment).where(Payment.id.in_(sorted(set(ids)))).order_by(Payment.id).with_for_update()
         .execution_options(populate_existing=True)
