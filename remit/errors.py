@@ -173,3 +173,19 @@ class WriteContention(RemitError):
     status = 503
     title = "Busy, try again"
     template = "The database stayed busy after {attempts} attempts; retry in a moment."
+
+
+# -- retries (rule 13) ---------------------------------------------------
+
+class IdempotencyKeyReused(RemitError):
+    code = "idempotency_key_reused"
+    status = 422
+    title = "Idempotency-Key used for a different request"
+    template = "Idempotency-Key {key!r} was first used with a different request; use a new key for a new request."
+
+
+class IdempotencyKeyInFlight(RemitError):
+    code = "idempotency_key_in_flight"
+    status = 409
+    title = "A request with this Idempotency-Key is still running"
+    template = "The first request with Idempotency-Key {key!r} has not finished; retry in a moment."

@@ -1,7 +1,7 @@
 """The FastAPI application: ``create_app()`` and the module-level ``app`` uvicorn imports.
 
-For now it only answers ``GET /healthz``. The native ``/v1`` API and the
-vendor-compatible APIs are mounted here in later issues.
+The native API lives under ``/v1`` (routers in ``remit.api.routes``); the
+vendor-compatible APIs are mounted beside it in a later issue.
 """
 
 from __future__ import annotations
@@ -10,11 +10,27 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
+from remit.api import problems
+from remit.api.routes import ROUTERS
 from remit.config import get_settings
 from remit.db import make_engine
+
+DESCRIPTION = """\
+Remit's native API. Authenticate with `Authorization: Bearer <api key>`.
+
+* Amounts are exact decimal strings (`"95.00"`); input may be a string or a
+  JSON number and is never rounded: too many decimals is a 422.
+* Errors are `application/problem+json` with a stable `code`.
+* Every POST, PUT, PATCH and DELETE takes an `Idempotency-Key`; a retry with
+  the same key and body replays the first response with
+  `Idempotent-Replayed: true`.
+* Lists page with `limit`, `starting_after` and `ending_before`; unknown query
+  parameters are a 400.
+"""
 
 
 def create_app(*, engine: Engine | None = None) -> FastAPI:
@@ -30,10 +46,14 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
         if owns_engine:
             engine.dispose()
 
-    app = FastAPI(title="Remit", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Remit", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.engine = engine
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
 
-    @app.get("/healthz", tags=["health"], summary="Liveness and database check")
+    @app.get("/healthz", tags=["health"], summary="Liveness and database check",
+             responses={503: {"description": "The database is not answering"}})
     def healthz() -> JSONResponse:
         """``{"status": "ok"}`` when the database answers ``SELECT 1``; 503 otherwise."""
         try:
@@ -45,6 +65,13 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
                                 status_code=503)
         return JSONResponse({"status": "ok"})
 
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.tidy_openapi(get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

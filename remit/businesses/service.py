@@ -96,11 +96,16 @@ def update_settings(
     session: Session,
     *,
     business_id: int,
+    name: str | None = None,
     write_off_tolerance: object | None = None,
     approval_channels: list[str] | None = None,
     cash_excess_as_change: bool | None = None,
 ) -> Business:
     business = get_business(session, business_id)
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput(field="name", detail="name must not be empty.")
+        business.name = name.strip()
     if write_off_tolerance is not None:
         business.write_off_tolerance_minor = parse_minor(
             write_off_tolerance, currency=business.base_currency, field="write_off_tolerance"

@@ -1,0 +1,1 @@
+"""Request and response models, by direction (``...Create``, ``...Update``, ``...Public``)."""

@@ -1,0 +1,80 @@
+"""How a route runs its unit of work: one transaction, one commit, safe retries.
+
+Routes hand ``mutate`` a function of a session that calls the services and
+returns the response model; ``mutate`` owns the transaction, the retry on
+contention, and Idempotency-Key replay. Reads go through ``fetch``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from remit import idempotency
+from remit.api.deps import Caller, IdempotencyKey
+from remit.config import get_settings
+from remit.db import read_session, write
+
+
+@dataclass(slots=True)
+class Reply:
+    body: BaseModel
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _render(reply: Reply | BaseModel) -> idempotency.StoredResponse:
+    if not isinstance(reply, Reply):
+        reply = Reply(reply)
+    return idempotency.StoredResponse(status=reply.status, headers=reply.headers,
+                                      body=reply.body.model_dump_json())
+
+
+def _respond(stored: idempotency.StoredResponse, *, replayed: bool = False) -> Response:
+    headers = dict(stored.headers)
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(stored.body, status_code=stored.status, headers=headers, media_type="application/json")
+
+
+def _claim(caller: Caller, key: IdempotencyKey, attempts: int) -> int | idempotency.StoredResponse:
+    def take(session: Session) -> int | idempotency.StoredResponse:
+        return idempotency.claim(session, business_id=caller.business_id, key=key.key, fingerprint=key.fingerprint)
+
+    try:
+        return write(caller.engine, take, attempts=attempts)
+    except IntegrityError:
+        # Another request inserted the same key between our read and insert: it is in flight now.
+        return write(caller.engine, take, attempts=attempts)
+
+
+def mutate(caller: Caller, key: IdempotencyKey | None,
+           work: Callable[[Session], Reply | BaseModel]) -> Response:
+    attempts = get_settings().write_attempts
+    if key is None:
+        return _respond(write(caller.engine, lambda session: _render(work(session)), attempts=attempts))
+    claimed = _claim(caller, key, attempts)
+    if isinstance(claimed, idempotency.StoredResponse):
+        return _respond(claimed, replayed=True)
+
+    def work_and_remember(session: Session) -> idempotency.StoredResponse:
+        stored = _render(work(session))
+        idempotency.complete(session, claim_id=claimed, response=stored)
+        return stored
+
+    try:
+        return _respond(write(caller.engine, work_and_remember, attempts=attempts))
+    except BaseException:
+        write(caller.engine, lambda session: idempotency.release(session, claim_id=claimed), attempts=attempts)
+        raise
+
+
+def fetch(caller: Caller, work: Callable[[Session], BaseModel]) -> Response:
+    with read_session(caller.engine) as session:
+        body = work(session).model_dump_json()
+    return Response(body, media_type="application/json")
