@@ -1,5 +1,15 @@
 """The native API's routers, in the order they appear in the docs."""
 
-from remit.api.routes import business
+from remit.api.routes import attachments, business, customers, documents, events, ledger, payments, reference
 
-ROUTERS = [business.router, business.keys]
+ROUTERS = [
+    business.router,
+    business.keys,
+    customers.router,
+    reference.router,
+    documents.router,
+    payments.router,
+    attachments.router,
+    events.router,
+    ledger.router,
+]
