@@ -74,7 +74,6 @@ def mutate(caller: Caller, key: IdempotencyKey | None,
         raise
 
 
-def fetch(caller: Caller, work: Callable[[Session], BaseModel]) -> Response:
+def fetch(caller: Caller, work: Callable[[Session], Reply | BaseModel]) -> Response:
     with read_session(caller.engine) as session:
-        body = work(session).model_dump_json()
-    return Response(body, media_type="application/json")
+        return _respond(_render(work(session)))

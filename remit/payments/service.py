@@ -17,13 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.db import RetryTransaction
-
 from remit.businesses.models import Business, DepositAccount, Location, PaymentMethod
 from remit.businesses.numbering import next_number
 from remit.businesses.service import get_business
 from remit.customers.models import Customer
 from remit.customers.service import check_metadata, get_customer
+from remit.db import RetryTransaction
 from remit.documents.models import Document
 from remit.documents.service import lock_documents
 from remit.errors import (
@@ -42,7 +41,7 @@ from remit.errors import (
 from remit.events.service import record_event
 from remit.ledger import service as ledger
 from remit.ledger.rules import receipt_postings
-from remit.money import exponent, format_minor, parse_minor, rate_text, resolve_rate
+from remit.money import exponent, format_minor, from_minor, parse_minor, rate_text, resolve_rate
 from remit.payments.allocation import Deductions, OpenDocument, Plan, Requested, make_plan, plan_fifo, plan_requested
 from remit.payments.models import CHANNELS, Allocation, CreditApplication, Payment, Refund
 from remit.payments.settle import PAYABLE, apply_allocation, revalue, reverse_allocation, reverse_credit
@@ -592,3 +591,36 @@ def payment_payload(payment: Payment) -> dict[str, Any]:
              for name in ("amount", "bank_charges", "allocated", "credit_applied", "refunded", "unused", "change")}
     return {"id": payment.id, "number": payment.number, "status": payment.status, "customer_id": payment.customer_id,
             "currency": payment.currency, "version": payment.version, **money}
+
+
+def method_by_code(session: Session, *, business_id: int, code: str, field: str = "method") -> PaymentMethod:
+    """Surfaces name methods by code ("cash", "upi"); an unknown or archived code is bad input."""
+    method = session.execute(
+        select(PaymentMethod).where(PaymentMethod.business_id == business_id, PaymentMethod.code == code)
+    ).scalar_one_or_none()
+    if method is None or not method.active:
+        codes = session.execute(select(PaymentMethod.code).where(PaymentMethod.business_id == business_id,
+                                                                 PaymentMethod.active).order_by(PaymentMethod.code))
+        raise InvalidInput(field=field, detail=f"{code!r} is not an active payment method; use one of "
+                                               f"{', '.join(codes.scalars())}.")
+    return method
+
+
+def stored_input(session: Session, payment: Payment) -> PaymentInput:
+    """A payment as ``update_payment`` input, so a partial edit can change only what it names."""
+    def text(minor: int) -> object:
+        return from_minor(minor, payment.currency)
+
+    allocations = [
+        AllocationInput(document_id=a.document_id, amount=text(a.amount_minor), discount=text(a.discount_minor),
+                        tax_withheld=text(a.tax_withheld_minor), rounding=text(a.rounding_minor),
+                        write_off=text(a.write_off_minor))
+        for a in _live_allocations(session, payment)
+    ]
+    return PaymentInput(
+        amount=text(payment.tendered_minor), payment_date=payment.payment_date,
+        method_id=payment.method_id, deposit_account_id=payment.deposit_account_id, location_id=payment.location_id,
+        reference=payment.reference, notes=payment.notes, currency=payment.currency,
+        exchange_rate=payment.exchange_rate, bank_charges=text(payment.bank_charges_minor), allocations=allocations,
+        return_change=payment.change_minor > 0, metadata=dict(payment.metadata_ or {}),
+        recorded_by=payment.recorded_by)

@@ -1,0 +1,134 @@
+"""List filters shared by the payment list (and any list that wants the same vocabulary).
+
+Text filters are case-insensitive; amount filters compare exactly in each
+payment's own currency, so "95.005" matches no INR payment rather than a
+rounded one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from sqlalchemy import ColumnElement, false, func, or_, select
+
+from remit.api.problems import ParameterInvalid
+from remit.businesses.models import PaymentMethod
+from remit.customers.models import Customer
+from remit.errors import RemitError
+from remit.money import EXPONENTS, parse_decimal
+from remit.payments.models import Allocation, CreditApplication, Payment
+
+
+def text_filters(column: Any, *, exact: str | None, startswith: str | None, contains: str | None) -> list:
+    lowered = func.lower(column)
+    conditions = []
+    if exact is not None:
+        conditions.append(lowered == exact.lower())
+    if startswith is not None:
+        conditions.append(lowered.startswith(startswith.lower(), autoescape=True))
+    if contains is not None:
+        conditions.append(lowered.contains(contains.lower(), autoescape=True))
+    return conditions
+
+
+def date_filters(column: Any, *, on: date | None, start: date | None, end: date | None, before: date | None,
+                 after: date | None) -> list:
+    """``date_start``/``date_end`` include the day; ``date_before``/``date_after`` exclude it."""
+    pairs = ((on, column.__eq__), (start, column.__ge__), (end, column.__le__), (before, column.__lt__),
+             (after, column.__gt__))
+    return [compare(value) for value, compare in pairs if value is not None]
+
+
+def _scaled(text: str, parameter: str) -> Decimal:
+    try:
+        return parse_decimal(text, field=parameter)
+    except RemitError as exc:
+        raise ParameterInvalid(field=parameter, detail=f"{parameter} must be a plain decimal such as 95.00.") from exc
+
+
+def amount_filter(minor_column: Any, currency_column: Any, operator: str, text: str, parameter: str) -> ColumnElement:
+    """``minor_column <op> text`` in each currency's minor units, never rounding the bound."""
+    value = _scaled(text, parameter)
+    per_currency = []
+    for currency, places in EXPONENTS.items():
+        scaled = value.scaleb(places)
+        floor, ceil = int(scaled.to_integral_value("ROUND_FLOOR")), int(scaled.to_integral_value("ROUND_CEILING"))
+        if operator == "eq":
+            if floor != ceil:
+                continue
+            bound = minor_column == floor
+        else:
+            bound = {"lt": minor_column < ceil, "le": minor_column <= floor,
+                     "gt": minor_column > floor, "ge": minor_column >= ceil}[operator]
+        per_currency.append((currency, bound))
+    if not per_currency:
+        return false()
+    # Grouped by bound so the SQL stays short: most currencies share an exponent.
+    return or_(*[(currency_column == currency) & bound for currency, bound in per_currency])
+
+
+Text = Annotated[str | None, Query(max_length=200)]
+Amount = Annotated[str | None, Query(description="An exact decimal amount.", examples=["95.00"])]
+
+
+def _payment_filters(
+    customer_id: int | None = None,
+    method: Annotated[str | None, Query(description="A payment-method code such as cash or upi.")] = None,
+    document_id: Annotated[int | None, Query(description="Payments applied to this document.")] = None,
+    status: Annotated[str | None, Query(pattern="^(pending|posted|rejected|void)$")] = None,
+    location_id: int | None = None,
+    customer_name: Text = None,
+    customer_name_startswith: Text = None,
+    customer_name_contains: Text = None,
+    reference_number: Text = None,
+    reference_number_startswith: Text = None,
+    reference_number_contains: Text = None,
+    date: date | None = None,
+    date_start: date | None = None,
+    date_end: date | None = None,
+    date_before: date | None = None,
+    date_after: date | None = None,
+    amount: Amount = None,
+    amount_less_than: Amount = None,
+    amount_less_equals: Amount = None,
+    amount_greater_than: Amount = None,
+    amount_greater_equals: Amount = None,
+    search_text: Annotated[str | None, Query(max_length=200, description="Number, reference, notes or customer "
+                                                                          "name contains this.")] = None,
+) -> list:
+    conditions: list = []
+    for column, value in ((Payment.customer_id, customer_id), (Payment.status, status),
+                          (Payment.location_id, location_id)):
+        if value is not None:
+            conditions.append(column == value)
+    if method is not None:
+        conditions.append(Payment.method_id.in_(select(PaymentMethod.id).where(PaymentMethod.code == method)))
+    if document_id is not None:
+        on_document = (select(Allocation.payment_id).where(Allocation.document_id == document_id,
+                                                           Allocation.status != "reversed")
+                       .union(select(CreditApplication.payment_id).where(CreditApplication.document_id == document_id,
+                                                                        CreditApplication.status == "applied")))
+        conditions.append(Payment.id.in_(on_document))
+    conditions += text_filters(Customer.name, exact=customer_name, startswith=customer_name_startswith,
+                               contains=customer_name_contains)
+    conditions += text_filters(func.coalesce(Payment.reference, ""), exact=reference_number,
+                               startswith=reference_number_startswith, contains=reference_number_contains)
+    conditions += date_filters(Payment.payment_date, on=date, start=date_start, end=date_end, before=date_before,
+                               after=date_after)
+    for operator, name, text in (("eq", "amount", amount), ("lt", "amount_less_than", amount_less_than),
+                                 ("le", "amount_less_equals", amount_less_equals),
+                                 ("gt", "amount_greater_than", amount_greater_than),
+                                 ("ge", "amount_greater_equals", amount_greater_equals)):
+        if text is not None:
+            conditions.append(amount_filter(Payment.amount_minor, Payment.currency, operator, text, name))
+    if search_text:
+        needle = search_text.lower()
+        conditions.append(or_(*[func.lower(func.coalesce(column, "")).contains(needle, autoescape=True)
+                                for column in (Payment.number, Payment.reference, Payment.notes, Customer.name)]))
+    return conditions
+
+
+payment_filters = Depends(_payment_filters)
