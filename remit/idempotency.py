@@ -21,7 +21,8 @@ from remit.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
 from remit.timestamps import utcnow
 
 KEEP_FOR = timedelta(hours=24)
-STALE_AFTER = timedelta(minutes=5)
+# Longer than any request runs with all its lock retries.
+STALE_AFTER = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)

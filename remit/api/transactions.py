@@ -7,6 +7,7 @@ contention, and Idempotency-Key replay. Reads go through ``fetch``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,8 @@ from remit import idempotency
 from remit.api.deps import Caller, IdempotencyKey
 from remit.config import get_settings
 from remit.db import read_session, write
+
+log = logging.getLogger("remit.api")
 
 
 @dataclass(slots=True)
@@ -70,8 +73,16 @@ def mutate(caller: Caller, key: IdempotencyKey | None,
     try:
         return _respond(write(caller.engine, work_and_remember, attempts=attempts))
     except BaseException:
-        write(caller.engine, lambda session: idempotency.release(session, claim_id=claimed), attempts=attempts)
+        _release(caller, claimed, attempts)
         raise
+
+
+def _release(caller: Caller, claimed: int, attempts: int) -> None:
+    """Best effort: if even this cannot write, the claim goes stale and a later retry takes it over."""
+    try:
+        write(caller.engine, lambda session: idempotency.release(session, claim_id=claimed), attempts=attempts)
+    except Exception:  # noqa: BLE001 - the original error is the one the client must see
+        log.warning("could not release idempotency claim %s; it expires as stale", claimed)
 
 
 def fetch(caller: Caller, work: Callable[[Session], Reply | BaseModel]) -> Response:

@@ -1,0 +1,46 @@
+"""Lock contention: retried inside, then a 503 with Retry-After; never a 500 and nothing half-written."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from remit.api.app import create_app
+from remit.config import get_settings
+from remit.db import make_engine
+from remit.migrate import migrate
+from tests.api.conftest import new_tenant, problem
+
+
+@pytest.fixture
+def impatient(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """An app on its own SQLite file that waits 50 ms per attempt and tries twice."""
+    monkeypatch.setenv("REMIT_WRITE_ATTEMPTS", "2")
+    get_settings.cache_clear()
+    path = tmp_path / "busy.db"
+    engine = make_engine(f"sqlite:///{path}", busy_timeout_ms=50)
+    migrate(engine)
+    with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:
+        yield path, new_tenant(engine, client)
+    engine.dispose()
+    get_settings.cache_clear()
+
+
+def test_a_held_write_lock_answers_503_with_retry_after(impatient) -> None:  # type: ignore[no-untyped-def]
+    path, tenant = impatient
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = tenant.post("/v1/api-keys", {"name": "busy"}, headers={"Idempotency-Key": "busy-1"})
+        problem(response, 503, "write_contention")
+        assert response.headers["retry-after"] == "1"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    # Once the lock is gone the same key runs afresh: the busy attempt left no claim behind.
+    retried = tenant.post("/v1/api-keys", {"name": "busy"}, headers={"Idempotency-Key": "busy-1"})
+    assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
+    assert [k["name"] for k in tenant.get("/v1/api-keys").json()["data"]].count("busy") == 1
