@@ -139,7 +139,7 @@ def serve(
 
     engine = _migrated_engine()
     engine.dispose()
-    out.print(f"Remit on http://{host}:{port} (database {_shown_url()}); health at /healthz",
+    out.print(f"Remit on http://{host}:{port} (database {_shown_url()}); API docs at /docs, health at /healthz",
               highlight=False, soft_wrap=True)
     # An import string, not the app object: uvicorn needs it to start more than one worker.
     uvicorn.run("remit.api.app:app", host=host, port=port, workers=workers)
@@ -245,8 +245,9 @@ def demo(as_json: JsonOption = False) -> None:
         tables.print(table)
     _show_key(result.api_key)
     settings = get_settings()
-    out.print(f"Serve it with `remit serve`, then try http://{settings.host}:{settings.port}/healthz",
-              highlight=False)
+    base = f"http://{settings.host}:{settings.port}"
+    out.print(f"Serve it with `remit serve`, then try:\n  curl -H 'Authorization: Bearer {result.api_key}' "
+              f"{base}/v1/payments\nor browse the API at {base}/docs", highlight=False, soft_wrap=True)
 
 
 # -- check ------------------------------------------------------------------------
