@@ -172,7 +172,10 @@ def install(app: FastAPI) -> None:
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem statuses a route really returns."""
+    """OpenAPI entries for the problem statuses a route really returns.
+
+    400 (an unknown query parameter, malformed JSON) and 401 apply to every route.
+    """
     words = {400: "Malformed request or unknown parameter", 401: "Missing, unknown or revoked API key",
              404: "No such object in this business", 409: "Conflict with the current state, version or "
              "an in-flight request with the same Idempotency-Key", 413: "Upload too large",
@@ -180,7 +183,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
              422: "Invalid input, or a money rule refused it (nothing was written)",
              503: "Database busy after retries; see Retry-After"}
     return {status: {"model": Problem, "description": words[status], "content": {PROBLEM: {}}}
-            for status in sorted({401, *statuses})}
+            for status in sorted({400, 401, *statuses})}
 
 
 def tidy_openapi(spec: dict[str, Any]) -> dict[str, Any]:
