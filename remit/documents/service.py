@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import event, select
@@ -335,3 +335,54 @@ def document_payload(doc: Document) -> dict[str, object]:
         "total": format_minor(doc.total_minor, doc.currency),
         "balance_due": format_minor(doc.balance_due_minor, doc.currency),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """One entry of a document's payment log, amounts in the document's minor units."""
+
+    type: str  # "allocation" or "credit_application"
+    id: int
+    payment_id: int
+    payment_number: str
+    settled_on: date
+    method_code: str | None
+    amount_minor: int
+    discount_minor: int
+    tax_withheld_minor: int
+    rounding_minor: int
+    write_off_minor: int
+    settled_minor: int
+    status: str
+    created_at: datetime
+
+
+def payment_log(session: Session, *, business_id: int, document_id: int) -> list[Settlement]:
+    """Every allocation and credit application ever made on a document, reversed ones too, oldest first."""
+    # Imported here: the payments feature builds on documents, not the other way round.
+    from remit.businesses.models import PaymentMethod
+    from remit.payments.models import Allocation, CreditApplication, Payment
+
+    doc = get_document(session, business_id=business_id, document_id=document_id)
+    allocations = session.execute(
+        select(Allocation, Payment, PaymentMethod.code)
+        .join(Payment, Payment.id == Allocation.payment_id)
+        .outerjoin(PaymentMethod, PaymentMethod.id == Payment.method_id)
+        .where(Allocation.business_id == business_id, Allocation.document_id == doc.id)
+    ).all()
+    applications = session.execute(
+        select(CreditApplication, Payment, PaymentMethod.code)
+        .join(Payment, Payment.id == CreditApplication.payment_id)
+        .outerjoin(PaymentMethod, PaymentMethod.id == Payment.method_id)
+        .where(CreditApplication.business_id == business_id, CreditApplication.document_id == doc.id)
+    ).all()
+    log = [
+        Settlement("allocation", a.id, p.id, p.number, p.payment_date, code, a.amount_minor, a.discount_minor,
+                   a.tax_withheld_minor, a.rounding_minor, a.write_off_minor, a.settled_minor, a.status, a.created_at)
+        for a, p, code in allocations
+    ] + [
+        Settlement("credit_application", c.id, p.id, p.number, c.applied_on, code, c.amount_minor, 0, 0, 0, 0,
+                   c.amount_minor, c.status, c.created_at)
+        for c, p, code in applications
+    ]
+    return sorted(log, key=lambda s: (s.created_at, s.type, s.id))
