@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from remit.businesses.models import PaymentMethod
+from remit.businesses.service import create_location, update_settings
 from remit.customers.service import create_customer, customer_balance
 from remit.db import read_session, write
 from remit.documents.models import Document
@@ -316,6 +317,17 @@ def test_payment_log_lists_allocations_and_credit_in_order(engine: Engine, tenan
     problem(tenant.get(f"/v1/documents/{second['id']}/payments", params={"page": 2}), 400, "parameter_unknown")
 
 
+def test_payment_log_shows_payments_waiting_for_approval(engine: Engine, tenant: Tenant) -> None:
+    asha = customer(engine, tenant)
+    doc = invoice(tenant, asha)
+    write(engine, lambda s: update_settings(s, business_id=tenant.business_id, approval_channels=["native"]))
+    pay(engine, tenant, asha, "25.00", (doc["id"], "25.00", {}))
+    (entry,) = tenant.get(f"/v1/documents/{doc['id']}/payments").json()["data"]
+    assert entry["status"] == "pending" and entry["amount"] == "25.00"
+    # A pending payment settles nothing, so the document is still editable.
+    assert tenant.get(f"/v1/documents/{doc['id']}").json()["balance_due"] == "100.00"
+
+
 # -- tenancy ----------------------------------------------------------------
 
 def test_another_business_sees_missing_documents(engine: Engine, tenant: Tenant, other: Tenant) -> None:
@@ -333,6 +345,11 @@ def test_another_business_sees_missing_documents(engine: Engine, tenant: Tenant,
     assert other.get("/v1/documents").json()["data"] == []
     assert other.get("/v1/documents", params={"customer_id": asha}).json()["data"] == []
     problem(tenant.get("/v1/documents/999999999"), 404, "not_found")
+    theirs = write(engine, lambda s: create_location(s, business_id=other.business_id, code="X", name="X").id)
+    problem(tenant.post("/v1/documents", {"customer_id": asha, "location_id": theirs,
+                                          "lines": [{"description": "x", "unit_price": "1"}]}), 404, "not_found")
+    mine = write(engine, lambda s: create_location(s, business_id=tenant.business_id, code="SHOP", name="Shop").id)
+    assert invoice(tenant, asha, location_id=mine)["location_id"] == mine
     assert document_count(engine, other) == 0
     mine = tenant.get(url).json()
     assert mine["status"] == "open" and mine["notes"] is None
