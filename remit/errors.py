@@ -149,6 +149,13 @@ class DocumentHasSettlements(InvalidState):
     template = "{document_number} already has {settled} {currency} settled; it cannot be {action}."
 
 
+class CustomerHasActivity(InvalidState):
+    """Documents and payments keep their customer: such a customer is retired, never erased or re-priced."""
+
+    code = "customer_has_activity"
+    template = "Customer {customer_id} has {documents} documents and {payments} payments; it cannot be {action}."
+
+
 class PaymentHasLiveRefund(InvalidState):
     code = "payment_has_live_refund"
     template = "Payment {payment_number} has a live refund ({refund_number}); void the refund first."

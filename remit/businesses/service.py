@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from remit.businesses.models import ApiKey, Business, DepositAccount, Location, PaymentMethod
@@ -19,6 +22,7 @@ from remit.ledger.models import Account
 from remit.ledger.service import forget_accounts, seed_chart
 from remit.money import check_currency, parse_minor
 from remit.payments.models import CHANNELS
+from remit.tenancy import owned
 from remit.timestamps import utcnow
 
 KEY_PREFIX = "rk_"
@@ -150,6 +154,10 @@ def revoke_api_key(session: Session, *, business_id: int, key_id: int) -> ApiKey
 def create_deposit_account(session: Session, *, business_id: int, name: str, kind: str) -> DepositAccount:
     if kind not in ("bank", "cash"):
         raise InvalidInput(field="kind", detail="kind is bank or cash.")
+    name = _label(name, field="name", limit=100)
+    # The ledger code is numbered from a count: one creator at a time per business. FOR NO KEY UPDATE
+    # leaves the business's other inserts (their foreign-key checks) free to proceed.
+    session.execute(select(Business.id).where(Business.id == business_id).with_for_update(key_share=True))
     count = session.execute(select(Account.id).where(Account.business_id == business_id,
                                                      Account.code.like("deposit-%"))).all()
     account = Account(business_id=business_id, code=f"deposit-{len(count) + 1}", name=name, type="asset")
@@ -163,10 +171,108 @@ def create_deposit_account(session: Session, *, business_id: int, name: str, kin
 
 
 def create_location(session: Session, *, business_id: int, code: str, name: str) -> Location:
-    if session.execute(select(Location.id).where(Location.business_id == business_id, Location.code == code)).first():
-        raise AlreadyExists(resource="location", key="code", value=code)
-    location = Location(business_id=business_id, code=code, name=name)
-    session.add(location)
+    location = Location(business_id=business_id, code=_label(code, field="code", limit=20),
+                        name=_label(name, field="name", limit=200))
+    with _unique_code(session, resource="location", code=location.code):
+        session.add(location)
+    return location
+
+
+# -- reference data: payment methods, deposit accounts, locations ----------------
+# Payments refer to these rows, so none is ever erased: retiring one sets active=false.
+
+def _label(value: object, *, field: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field=field, detail=f"{field} must not be empty.")
+    value = value.strip()
+    if len(value) > limit:
+        raise InvalidInput(field=field, detail=f"{field} is at most {limit} characters (got {len(value)}).")
+    return value
+
+
+@contextmanager
+def _unique_code(session: Session, *, resource: str, code: str) -> Iterator[None]:
+    """Write a code in a savepoint, so one already taken (even by a request racing this one) is a 409."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError:
+        raise AlreadyExists(resource=resource, key="code", value=code, field="code") from None
+
+
+def _active(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(field="active", detail="active is true or false.")
+    return value
+
+
+def get_payment_method(session: Session, *, business_id: int, method_id: int) -> PaymentMethod:
+    return owned(session, PaymentMethod, business_id=business_id, id=method_id, resource="payment_method")
+
+
+def create_payment_method(session: Session, *, business_id: int, code: str, name: str,
+                          is_cash: bool = False) -> PaymentMethod:
+    method = PaymentMethod(business_id=business_id, code=_label(code, field="code", limit=40),
+                           name=_label(name, field="name", limit=100), is_cash=bool(is_cash), active=True)
+    with _unique_code(session, resource="payment_method", code=method.code):
+        session.add(method)
+    return method
+
+
+def update_payment_method(session: Session, *, business_id: int, method_id: int, name: str | None = None,
+                          is_cash: bool | None = None, active: bool | None = None) -> PaymentMethod:
+    """None keeps a value. The code never changes: vendor APIs and imports name methods by code."""
+    method = get_payment_method(session, business_id=business_id, method_id=method_id)
+    if name is not None:
+        method.name = _label(name, field="name", limit=100)
+    if is_cash is not None:
+        method.is_cash = bool(is_cash)
+    if active is not None:
+        method.active = _active(active)
+    session.flush()
+    return method
+
+
+def get_deposit_account(session: Session, *, business_id: int, deposit_account_id: int) -> DepositAccount:
+    return owned(session, DepositAccount, business_id=business_id, id=deposit_account_id, resource="deposit_account")
+
+
+def update_deposit_account(session: Session, *, business_id: int, deposit_account_id: int, name: str | None = None,
+                           active: bool | None = None) -> DepositAccount:
+    """None keeps a value. A rename renames its ledger account too, so reports read the same name."""
+    deposit = get_deposit_account(session, business_id=business_id, deposit_account_id=deposit_account_id)
+    if name is not None:
+        deposit.name = _label(name, field="name", limit=100)
+        owned(session, Account, business_id=business_id, id=deposit.account_id, resource="account").name = deposit.name
+    if active is not None:
+        deposit.active = _active(active)
+    session.flush()
+    return deposit
+
+
+def deposit_account_codes(session: Session, *, business_id: int, account_ids: list[int]) -> dict[int, str]:
+    """Ledger account id -> code, for showing which account a deposit account posts to."""
+    rows = session.execute(select(Account.id, Account.code).where(Account.business_id == business_id,
+                                                                  Account.id.in_(account_ids)))
+    return {account_id: code for account_id, code in rows}
+
+
+def get_location(session: Session, *, business_id: int, location_id: int) -> Location:
+    return owned(session, Location, business_id=business_id, id=location_id, resource="location")
+
+
+def update_location(session: Session, *, business_id: int, location_id: int, code: str | None = None,
+                    name: str | None = None, active: bool | None = None) -> Location:
+    """None keeps a value; a new code must not be another location's."""
+    location = get_location(session, business_id=business_id, location_id=location_id)
+    if name is not None:
+        location.name = _label(name, field="name", limit=200)
+    if active is not None:
+        location.active = _active(active)
+    if code is not None:
+        code = _label(code, field="code", limit=20)
+        with _unique_code(session, resource="location", code=code):
+            location.code = code
     session.flush()
     return location
 
