@@ -105,7 +105,7 @@ def looks_delimited(text: str, *, complete: bool = True) -> bool:
             continue
         width, rows = Counter(widths).most_common(1)[0]
         # A preamble line or a ragged total row is common in bank exports; prose is not this regular.
-        if width >= 2 and rows >= 0.8 * len(widths):
+        if width >= 2 and 5 * rows >= 4 * len(widths):  # four rows in five
             return True
     return False
 
