@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,10 +12,11 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from remit.api.problems import Unauthenticated
+from remit.api.problems import ParameterInvalid, Unauthenticated
 from remit.api.routing import loads_exact
 from remit.businesses.service import authenticate
 from remit.db import read_session
+from remit.errors import InvalidInput
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer rk_...`.")
 
@@ -97,3 +99,19 @@ def paging(
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
+
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ETag you read, e.g. "3".')]
+
+
+def expected_version(if_match: str | None, body_version: int | None) -> int | None:
+    """The version a write expects: ``version`` in the body or an ``If-Match`` ETag, which must agree."""
+    if if_match is None:
+        return body_version
+    found = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
+    if found is None:
+        raise ParameterInvalid(field="If-Match", detail='If-Match is the ETag you read, e.g. "3".')
+    version = int(found.group(1))
+    if body_version is not None and body_version != version:
+        raise InvalidInput(field="version", detail="version and the If-Match header name different versions.")
+    return version

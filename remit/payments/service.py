@@ -146,7 +146,10 @@ def _method(session: Session, business_id: int, method_id: int | None) -> Paymen
 def _deposit(session: Session, business_id: int, deposit_id: int | None, method: PaymentMethod | None) -> DepositAccount:
     """The named deposit account, else the first cash one for cash and the first bank one otherwise."""
     if deposit_id is not None:
-        return owned(session, DepositAccount, business_id=business_id, id=deposit_id, resource="deposit_account")
+        named = owned(session, DepositAccount, business_id=business_id, id=deposit_id, resource="deposit_account")
+        if not named.active:
+            raise InvalidInput(field="deposit_account_id", detail=f"Deposit account {named.name!r} is retired.")
+        return named
     kind = "cash" if method is not None and method.is_cash else "bank"
     deposit = session.execute(
         select(DepositAccount)

@@ -258,3 +258,23 @@ def test_list_filters_sorts_and_pages(engine: Engine, tenant: Tenant) -> None:
     problem(tenant.get("/v1/payments", params={"amount": "ten"}), 400, "parameter_invalid")
     problem(tenant.get("/v1/payments", params={"sort": "colour"}), 400, "parameter_invalid")
     problem(tenant.get("/v1/payments", params={"status": "lost"}), 400, "parameter_invalid")
+
+
+def test_retired_method_and_deposit_account_are_refused(engine: Engine, tenant: Tenant) -> None:
+    customer, _ = customer_with_invoices(engine, tenant, "100.00")
+    accounts = tenant.get("/v1/deposit-accounts").json()["data"]
+    bank = next(a for a in accounts if a["kind"] == "bank")
+    tenant.delete(f"/v1/deposit-accounts/{bank['id']}")
+    body = problem(pay(tenant, customer, "10.00", deposit_account_id=bank["id"]), 422, "invalid_input")
+    assert body["errors"][0]["pointer"] == "/deposit_account_id"
+    tenant.delete("/v1/payment-methods/" + str(next(m["id"] for m in tenant.get("/v1/payment-methods").json()["data"]
+                                                    if m["code"] == "upi")))
+    problem(pay(tenant, customer, "10.00", method="upi"), 422, "invalid_input")
+
+
+def test_malformed_if_match_is_400(engine: Engine, tenant: Tenant) -> None:
+    customer, _ = customer_with_invoices(engine, tenant, "100.00")
+    payment = pay(tenant, customer, "10.00").json()
+    body = problem(tenant.patch(f"/v1/payments/{payment['id']}", {"notes": "x"}, headers={"If-Match": "soon"}),
+                   400, "parameter_invalid")
+    assert body["errors"][0]["parameter"] == "If-Match"

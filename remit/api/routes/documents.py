@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
-from fastapi import Header, Query
+from fastapi import Query
 from fastapi.responses import Response
-from sqlalchemy import Select, and_, false, func, not_, or_, select
+from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from remit.api.deps import CallerDep, IdempotencyDep, PagingDep
+from remit.api.deps import CallerDep, IdempotencyDep, IfMatch, PagingDep, expected_version
+from remit.api.filters import amount_filter
 from remit.api.pagination import paginate, parse_sort
-from remit.api.problems import ParameterInvalid, responses
+from remit.api.problems import responses
 from remit.api.routing import router as make_router
 from remit.api.schemas.common import Page, money
 from remit.api.schemas.documents import (
@@ -31,8 +31,7 @@ from remit.api.transactions import Reply, fetch, mutate
 from remit.businesses.service import get_business
 from remit.documents import service
 from remit.documents.models import Document
-from remit.errors import InvalidInput, RemitError
-from remit.money import exponent, parse_decimal
+from remit.errors import InvalidInput
 from remit.payments.credits import cancel_document, refund_document
 from remit.timestamps import today_in
 
@@ -53,18 +52,6 @@ def _reply(doc: Document, status: int = 200) -> Reply:
     return Reply(DocumentPublic.of(doc), status=status, headers={"ETag": f'"{doc.version}"'})
 
 
-def _expected_version(if_match: str | None, body_version: int | None) -> int | None:
-    if if_match is None:
-        return body_version
-    found = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
-    if found is None:
-        raise ParameterInvalid(field="If-Match", detail='If-Match is the ETag you read, e.g. "3".')
-    version = int(found.group(1))
-    if body_version is not None and body_version != version:
-        raise InvalidInput(field="version", detail="version and the If-Match header name different versions.")
-    return version
-
-
 @router.post("", status_code=201, response_model=DocumentPublic, responses=responses(404, 409, 422, 503))
 def create_document(body: DocumentCreate, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Create a document: issued at once (open), or kept as a draft or a quote."""
@@ -80,18 +67,6 @@ def create_document(body: DocumentCreate, caller: CallerDep, key: IdempotencyDep
             notes=body.notes, location_id=body.location_id, metadata=body.metadata), status=201)
 
     return mutate(caller, key, work)
-
-
-def _amount_over(s: Session, business_id: int, text: str) -> object:
-    """``balance_due > text`` for every currency the business's documents use, each in its own minor units."""
-    try:
-        threshold = parse_decimal(text, field="balance_due_greater_than")
-    except RemitError as error:
-        raise ParameterInvalid(field="balance_due_greater_than", detail=error.detail) from None
-    currencies = s.execute(select(Document.currency).where(Document.business_id == business_id).distinct()).scalars()
-    # Minor units are whole, so "> 1.505" in a 2-decimal currency is "> 150" minor units.
-    return or_(false(), *(and_(Document.currency == c, Document.balance_due_minor > int(threshold.scaleb(exponent(c))))
-                        for c in currencies))
 
 
 def _overdue(today: date) -> object:
@@ -146,7 +121,8 @@ def list_documents(
             condition = _overdue(today_in(get_business(s, business_id).timezone))
             stmt = stmt.where(condition if overdue else not_(condition))
         if balance_due_greater_than is not None:
-            stmt = stmt.where(_amount_over(s, business_id, balance_due_greater_than))
+            stmt = stmt.where(amount_filter(Document.balance_due_minor, Document.currency, "gt",
+                                            balance_due_greater_than, "balance_due_greater_than"))
         rows, more = paginate(s, stmt, id_column=Document.id, paging=paging, sort=order)
         return Page[DocumentPublic](data=[DocumentPublic.of(doc) for doc in rows], has_more=more)
 
@@ -162,10 +138,9 @@ def read_document(document_id: int, caller: CallerDep) -> Response:
 
 @router.patch("/{document_id}", response_model=DocumentPublic, responses=responses(400, 404, 409, 422, 503))
 def update_document(document_id: int, body: DocumentUpdate, caller: CallerDep, key: IdempotencyDep,
-                    if_match: Annotated[str | None, Header(alias="If-Match", description='The ETag you read, '
-                                                           'e.g. "3".')] = None) -> Response:
+                    if_match: IfMatch = None) -> Response:
     """Edit while nothing is settled on it; members left out keep their values, lines given replace all lines."""
-    expected = _expected_version(if_match, body.version)
+    expected = expected_version(if_match, body.version)
     lines = None if body.lines is None else [line.to_service() for line in body.lines]
     return mutate(caller, key, lambda s: _reply(service.update_document(
         s, business_id=caller.business_id, document_id=document_id, expected_version=expected, lines=lines,

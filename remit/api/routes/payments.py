@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Header, Query
+from fastapi import Query
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.api.deps import Caller, CallerDep, IdempotencyDep, PagingDep
+from remit.api.deps import Caller, CallerDep, IdempotencyDep, IfMatch, PagingDep, expected_version
 from remit.api.filters import payment_filters
 from remit.api.pagination import paginate, parse_sort
 from remit.api.problems import responses
@@ -51,7 +51,6 @@ from remit.payments.service import (
 
 router = make_router("/v1/payments", "payments")
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ETag you read, e.g. "3".')]
 SORTS = {"date": Payment.payment_date, "amount": Payment.amount_minor, "number": Payment.number,
          "customer_name": Customer.name, "unused_amount": Payment.unused_minor}
 
@@ -63,18 +62,6 @@ def _etag(payment: PaymentPublic) -> dict[str, str]:
 def _reply(session: Session, payment: Payment, status: int = 200) -> Reply:
     body = present_payment(session, payment)
     return Reply(body, status=status, headers=_etag(body))
-
-
-def _expected_version(if_match: str | None, version: int | None) -> int | None:
-    """``version`` in the body or an ``If-Match`` ETag; both must agree when both are sent."""
-    if if_match is None:
-        return version
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise InvalidInput(field="If-Match", detail='If-Match is the ETag of a payment, such as "3".')
-    if version is not None and version != int(tag):
-        raise InvalidInput(field="version", detail="version and If-Match name different versions.")
-    return int(tag)
 
 
 def _input(session: Session, caller: Caller, body: PaymentFields, base: PaymentInput) -> PaymentInput:
@@ -164,7 +151,7 @@ def edit_payment(payment_id: int, body: PaymentUpdate, caller: CallerDep, key: I
         stored = get_payment(s, business_id=caller.business_id, payment_id=payment_id)
         data = _input(s, caller, body, stored_input(s, stored))
         payment = update_payment(s, business_id=caller.business_id, payment_id=payment_id, data=data,
-                                 expected_version=_expected_version(if_match, body.version))
+                                 expected_version=expected_version(if_match, body.version))
         return _reply(s, payment)
 
     return mutate(caller, key, work)
@@ -174,7 +161,7 @@ def edit_payment(payment_id: int, body: PaymentUpdate, caller: CallerDep, key: I
 def delete_payment(payment_id: int, caller: CallerDep, key: IdempotencyDep, if_match: IfMatch = None) -> Response:
     """Void: allocations, credit applied from it and its postings are reversed; nothing is erased."""
     return mutate(caller, key, lambda s: _reply(s, void_payment(
-        s, business_id=caller.business_id, payment_id=payment_id, expected_version=_expected_version(if_match, None))))
+        s, business_id=caller.business_id, payment_id=payment_id, expected_version=expected_version(if_match, None))))
 
 
 @router.post("/{payment_id}/approve", response_model=PaymentPublic, responses=responses(404, 409, 422, 503))
