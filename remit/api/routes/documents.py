@@ -149,15 +149,10 @@ def update_document(document_id: int, body: DocumentUpdate, caller: CallerDep, k
 
 
 @router.delete("/{document_id}", response_model=DocumentPublic, responses=responses(404, 409, 503))
-def delete_document(document_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
-    """Void a document with nothing settled on it; nothing is erased, so it answers with the void document."""
-    return mutate(caller, key, lambda s: _reply(service.void_document(s, business_id=caller.business_id,
-                                                                      document_id=document_id)))
-
-
 @router.post("/{document_id}/void", response_model=DocumentPublic, responses=responses(404, 409, 503))
 def void_document(document_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
-    """Void a document with nothing settled on it (cancel or refund one that has)."""
+    """Void a document with nothing settled on it (cancel or refund one that has). Nothing is erased:
+    DELETE answers with the void document too."""
     return mutate(caller, key, lambda s: _reply(service.void_document(s, business_id=caller.business_id,
                                                                       document_id=document_id)))
 
