@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from remit.api.problems import ParameterInvalid, Unauthenticated
 from remit.api.routing import loads_exact
+from remit.api.schemas.common import ObjectId
 from remit.businesses.service import authenticate
 from remit.db import read_session
 from remit.errors import InvalidInput
@@ -90,9 +91,9 @@ class Paging:
 
 def paging(
     limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
-    starting_after: Annotated[int | None, Query(description="Cursor: the id of the last object of the "
+    starting_after: Annotated[ObjectId | None, Query(description="Cursor: the id of the last object of the "
                                                             "previous page.")] = None,
-    ending_before: Annotated[int | None, Query(description="Cursor: the id of the first object of the "
+    ending_before: Annotated[ObjectId | None, Query(description="Cursor: the id of the first object of the "
                                                            "next page, to page backwards.")] = None,
 ) -> Paging:
     return Paging(limit=limit, starting_after=starting_after, ending_before=ending_before)

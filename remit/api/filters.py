@@ -15,6 +15,7 @@ from fastapi import Depends, Query
 from sqlalchemy import ColumnElement, false, func, or_, select
 
 from remit.api.problems import ParameterInvalid
+from remit.api.schemas.common import ObjectId
 from remit.businesses.models import PaymentMethod
 from remit.customers.models import Customer
 from remit.errors import RemitError
@@ -75,11 +76,11 @@ Amount = Annotated[str | None, Query(description="An exact decimal amount.", exa
 
 
 def _payment_filters(
-    customer_id: int | None = None,
+    customer_id: ObjectId | None = None,
     method: Annotated[str | None, Query(description="A payment-method code such as cash or upi.")] = None,
     document_id: Annotated[int | None, Query(description="Payments applied to this document.")] = None,
     status: Annotated[str | None, Query(pattern="^(pending|posted|rejected|void)$")] = None,
-    location_id: int | None = None,
+    location_id: ObjectId | None = None,
     customer_name: Text = None,
     customer_name_startswith: Text = None,
     customer_name_contains: Text = None,

@@ -29,7 +29,7 @@ from remit.api.pagination import Sort, paginate
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
 from remit.api.schemas.attachments import AttachmentPublic
-from remit.api.schemas.common import Deleted, Page
+from remit.api.schemas.common import Deleted, ObjectId, Page
 from remit.api.transactions import Reply, fetch, mutate
 from remit.attachments.errors import AttachmentMissing, AttachmentTooLarge, UploadMalformed
 from remit.attachments.models import Attachment
@@ -100,13 +100,13 @@ async def _receive_file(request: Request) -> UploadFile:
     return file
 
 
-def _require_payment(caller: Caller, payment_id: int) -> None:
+def _require_payment(caller: Caller, payment_id: ObjectId) -> None:
     with read_session(caller.engine) as session:
         get_payment(session, business_id=caller.business_id, payment_id=payment_id)
 
 
 @router.get("/{payment_id}/attachments", response_model=Page[AttachmentPublic], responses=responses(400, 404))
-def list_attachments(payment_id: int, caller: CallerDep, paging: PagingDep) -> Response:
+def list_attachments(payment_id: ObjectId, caller: CallerDep, paging: PagingDep) -> Response:
     """The files attached to a payment, oldest first."""
     def page(s):  # type: ignore[no-untyped-def]
         query = payment_attachments(s, business_id=caller.business_id, payment_id=payment_id)
@@ -119,7 +119,7 @@ def list_attachments(payment_id: int, caller: CallerDep, paging: PagingDep) -> R
 @router.post("/{payment_id}/attachments", status_code=201, response_model=AttachmentPublic,
              responses=responses(400, 404, 409, 413, 415, 422, 503), openapi_extra=_UPLOAD_BODY)
 async def upload_attachment(
-    payment_id: int, request: Request, caller: CallerDep, store: StoreDep,
+    payment_id: ObjectId, request: Request, caller: CallerDep, store: StoreDep,
     idempotency_key: Annotated[str | None, Header(
         alias="Idempotency-Key", min_length=1, max_length=255,
         description="Retry safely: the same key and file replay the first response (kept 24 hours).")] = None,
@@ -150,7 +150,7 @@ async def upload_attachment(
 
 
 @router.get("/{payment_id}/attachments/{attachment_id}", response_model=AttachmentPublic, responses=responses(404))
-def read_attachment(payment_id: int, attachment_id: int, caller: CallerDep) -> Response:
+def read_attachment(payment_id: ObjectId, attachment_id: ObjectId, caller: CallerDep) -> Response:
     """An attachment's details; its bytes are at ``url``."""
     return fetch(caller, lambda s: AttachmentPublic.of(get_attachment(
         s, business_id=caller.business_id, payment_id=payment_id, attachment_id=attachment_id)))
@@ -165,7 +165,7 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
 @router.get("/{payment_id}/attachments/{attachment_id}/content", response_class=StreamingResponse,
             responses={200: {"description": "The file, with the detected content type",
                              "content": {"application/octet-stream": {}}}, **responses(404)})
-def download_attachment(payment_id: int, attachment_id: int, caller: CallerDep, store: StoreDep) -> Response:
+def download_attachment(payment_id: ObjectId, attachment_id: ObjectId, caller: CallerDep, store: StoreDep) -> Response:
     """The file itself, as uploaded, with its detected content type and filename."""
     with read_session(caller.engine) as session:
         attachment = get_attachment(session, business_id=caller.business_id, payment_id=payment_id,
@@ -182,7 +182,7 @@ def download_attachment(payment_id: int, attachment_id: int, caller: CallerDep, 
 
 @router.delete("/{payment_id}/attachments/{attachment_id}", response_model=Deleted,
                responses=responses(404, 409, 503))
-def delete_attachment(payment_id: int, attachment_id: int, caller: CallerDep, key: IdempotencyDep,
+def delete_attachment(payment_id: ObjectId, attachment_id: ObjectId, caller: CallerDep, key: IdempotencyDep,
                       store: StoreDep) -> Response:
     """Detach a file. Its bytes are removed once no other attachment has the same content."""
     detached: dict[str, str] = {}

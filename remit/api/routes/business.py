@@ -10,7 +10,7 @@ from remit.api.pagination import Sort, paginate
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
 from remit.api.schemas.business import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, BusinessPublic, BusinessUpdate
-from remit.api.schemas.common import Page
+from remit.api.schemas.common import ObjectId, Page
 from remit.api.transactions import Reply, fetch, mutate
 from remit.businesses.models import ApiKey
 from remit.businesses.service import create_api_key, get_business, revoke_api_key, update_settings
@@ -54,7 +54,7 @@ def create_key(body: ApiKeyCreate, caller: CallerDep, key: IdempotencyDep) -> Re
 
 
 @keys.delete("/{key_id}", response_model=ApiKeyPublic, responses=responses(404, 409, 503))
-def revoke_key(key_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def revoke_key(key_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Revoke a key at once; requests with it get 401 from then on."""
     return mutate(caller, key, lambda s: ApiKeyPublic.of(revoke_api_key(s, business_id=caller.business_id,
                                                                          key_id=key_id)))

@@ -13,7 +13,7 @@ from remit.api.deps import CallerDep, IdempotencyDep, PagingDep
 from remit.api.pagination import paginate, parse_sort
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
-from remit.api.schemas.common import Page
+from remit.api.schemas.common import ObjectId, Page
 from remit.api.schemas.customers import (
     CustomerBalancePublic,
     CustomerCreate,
@@ -104,13 +104,13 @@ def create(body: CustomerCreate, caller: CallerDep, key: IdempotencyDep) -> Resp
 
 
 @router.get("/{customer_id}", response_model=CustomerPublic, responses=responses(404))
-def read(customer_id: int, caller: CallerDep) -> Response:
+def read(customer_id: ObjectId, caller: CallerDep) -> Response:
     return fetch(caller, lambda s: CustomerPublic.of(get_customer(s, business_id=caller.business_id,
                                                                   customer_id=customer_id)))
 
 
 @router.patch("/{customer_id}", response_model=CustomerPublic, responses=responses(404, 409, 422, 503))
-def update(customer_id: int, body: CustomerUpdate, caller: CallerDep, key: IdempotencyDep) -> Response:
+def update(customer_id: ObjectId, body: CustomerUpdate, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Change the members sent (null clears an optional one). A customer with documents or payments keeps its
     currency (409 customer_has_activity)."""
     return mutate(caller, key, lambda s: CustomerPublic.of(update_customer(
@@ -118,7 +118,7 @@ def update(customer_id: int, body: CustomerUpdate, caller: CallerDep, key: Idemp
 
 
 @router.delete("/{customer_id}", response_model=CustomerDeleted, responses=responses(404, 409, 503))
-def delete(customer_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def delete(customer_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Erase a customer that has no documents and no payments. One with history answers 409
     customer_has_activity: retire it with PATCH active=false instead."""
     return mutate(caller, key, lambda s: CustomerDeleted(id=delete_customer(
@@ -126,7 +126,7 @@ def delete(customer_id: int, caller: CallerDep, key: IdempotencyDep) -> Response
 
 
 @router.get("/{customer_id}/balance", response_model=CustomerBalancePublic, responses=responses(404))
-def balance(customer_id: int, caller: CallerDep) -> Response:
+def balance(customer_id: ObjectId, caller: CallerDep) -> Response:
     """What the customer owes on open documents and the unused credit it holds, in its currency."""
     return fetch(caller, lambda s: CustomerBalancePublic.of(customer_balance(
         s, business_id=caller.business_id, customer_id=customer_id)))

@@ -15,7 +15,7 @@ from remit.api.filters import amount_filter
 from remit.api.pagination import paginate, parse_sort
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
-from remit.api.schemas.common import Page, money
+from remit.api.schemas.common import ObjectId, Page, money
 from remit.api.schemas.documents import (
     DocumentCreate,
     DocumentPublic,
@@ -80,7 +80,7 @@ def list_documents(
     paging: PagingDep,
     kind: Kind | None = None,
     status: Status | None = None,
-    customer_id: int | None = None,
+    customer_id: ObjectId | None = None,
     number: str | None = None,
     number_startswith: str | None = None,
     currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
@@ -130,14 +130,14 @@ def list_documents(
 
 
 @router.get("/{document_id}", response_model=DocumentPublic, responses=responses(404))
-def read_document(document_id: int, caller: CallerDep) -> Response:
+def read_document(document_id: ObjectId, caller: CallerDep) -> Response:
     """A document with its lines; the ETag is its version, for If-Match on PATCH."""
     return fetch(caller, lambda s: _reply(service.get_document(s, business_id=caller.business_id,
                                                                document_id=document_id)))
 
 
 @router.patch("/{document_id}", response_model=DocumentPublic, responses=responses(400, 404, 409, 422, 503))
-def update_document(document_id: int, body: DocumentUpdate, caller: CallerDep, key: IdempotencyDep,
+def update_document(document_id: ObjectId, body: DocumentUpdate, caller: CallerDep, key: IdempotencyDep,
                     if_match: IfMatch = None) -> Response:
     """Edit while nothing is settled on it; members left out keep their values, lines given replace all lines."""
     expected = expected_version(if_match, body.version)
@@ -150,7 +150,7 @@ def update_document(document_id: int, body: DocumentUpdate, caller: CallerDep, k
 
 @router.delete("/{document_id}", response_model=DocumentPublic, responses=responses(404, 409, 503))
 @router.post("/{document_id}/void", response_model=DocumentPublic, responses=responses(404, 409, 503))
-def void_document(document_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def void_document(document_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Void a document with nothing settled on it (cancel or refund one that has). Nothing is erased:
     DELETE answers with the void document too."""
     return mutate(caller, key, lambda s: _reply(service.void_document(s, business_id=caller.business_id,
@@ -158,21 +158,21 @@ def void_document(document_id: int, caller: CallerDep, key: IdempotencyDep) -> R
 
 
 @router.post("/{document_id}/issue", response_model=DocumentPublic, responses=responses(404, 409, 503))
-def issue_document(document_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def issue_document(document_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Issue a draft or a quote: it posts to the ledger and is open for payment."""
     return mutate(caller, key, lambda s: _reply(service.issue_document(s, business_id=caller.business_id,
                                                                        document_id=document_id)))
 
 
 @router.post("/{document_id}/cancel", response_model=DocumentPublic, responses=responses(404, 409, 503))
-def cancel(document_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def cancel(document_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Void a document even if it has payments: the money on it becomes the customer's unused credit."""
     return mutate(caller, key, lambda s: _reply(cancel_document(s, business_id=caller.business_id,
                                                                 document_id=document_id)))
 
 
 @router.post("/{document_id}/refund", response_model=DocumentRefunded, responses=responses(404, 409, 422, 503))
-def refund(document_id: int, caller: CallerDep, key: IdempotencyDep, body: DocumentRefund | None = None) -> Response:
+def refund(document_id: ObjectId, caller: CallerDep, key: IdempotencyDep, body: DocumentRefund | None = None) -> Response:
     """Void a document and pay back the cash applied to it (deductions were never cash, so are not refunded)."""
     body = body or DocumentRefund()
 
@@ -188,7 +188,7 @@ def refund(document_id: int, caller: CallerDep, key: IdempotencyDep, body: Docum
 
 
 @router.get("/{document_id}/payments", response_model=Page[SettlementPublic], responses=responses(400, 404))
-def document_payments(document_id: int, caller: CallerDep,
+def document_payments(document_id: ObjectId, caller: CallerDep,
                       limit: Annotated[int, Query(ge=1, le=500, description="At most this many, oldest first.")] = 200,
                       ) -> Response:
     """The payment log: every allocation and credit application on the document, reversed ones too."""

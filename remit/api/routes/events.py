@@ -13,7 +13,7 @@ from remit.api.deps import CallerDep, PagingDep
 from remit.api.pagination import paginate, parse_sort
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
-from remit.api.schemas.common import Page
+from remit.api.schemas.common import ObjectId, Page
 from remit.api.schemas.events import EventPublic
 from remit.api.transactions import fetch
 from remit.events.models import Event
@@ -34,7 +34,7 @@ def list_events(
     caller: CallerDep, paging: PagingDep,
     type: Annotated[str | None, Query(max_length=40, description="e.g. payment.created")] = None,
     subject_type: Annotated[str | None, Query(max_length=20, description="e.g. payment")] = None,
-    subject_id: int | None = None,
+    subject_id: ObjectId | None = None,
     created_after: Annotated[datetime | None, Query(description="Only events strictly after this time "
                                                                 "(ISO 8601; UTC when no offset is given).")] = None,
     created_before: Annotated[datetime | None, Query(description="Only events strictly before this time.")] = None,
@@ -63,6 +63,6 @@ def list_events(
 
 
 @router.get("/{event_id}", response_model=EventPublic, responses=responses(404))
-def read_event(event_id: int, caller: CallerDep) -> Response:
+def read_event(event_id: ObjectId, caller: CallerDep) -> Response:
     return fetch(caller, lambda s: EventPublic.of(owned(s, Event, business_id=caller.business_id, id=event_id,
                                                         resource="event")))

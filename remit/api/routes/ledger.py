@@ -14,7 +14,7 @@ from remit.api.deps import CallerDep, PagingDep
 from remit.api.pagination import paginate, parse_sort
 from remit.api.problems import ParameterInvalid, responses
 from remit.api.routing import router as make_router
-from remit.api.schemas.common import Page
+from remit.api.schemas.common import ObjectId, Page
 from remit.api.schemas.ledger import JournalEntryPublic, JournalLinePublic, TrialBalance
 from remit.api.transactions import fetch
 from remit.businesses.service import get_business
@@ -27,7 +27,7 @@ router = make_router("/v1/ledger", "ledger")
 SORTS = {"id": JournalEntry.id, "date": JournalEntry.entry_date}
 
 
-def _with_lines(session: Session, business_id: int, entries: list[JournalEntry]) -> list[JournalEntryPublic]:
+def _with_lines(session: Session, business_id: ObjectId, entries: list[JournalEntry]) -> list[JournalEntryPublic]:
     """The entries with their lines, read in one query for the whole page."""
     currency = get_business(session, business_id).base_currency
     rows = session.execute(
@@ -90,7 +90,7 @@ def list_entries(
 
 
 @router.get("/entries/{entry_id}", response_model=JournalEntryPublic, responses=responses(404))
-def read_entry(entry_id: int, caller: CallerDep) -> Response:
+def read_entry(entry_id: ObjectId, caller: CallerDep) -> Response:
     def read(s):  # type: ignore[no-untyped-def]
         entry = owned(s, JournalEntry, business_id=caller.business_id, id=entry_id, resource="journal_entry")
         return _with_lines(s, caller.business_id, [entry])[0]

@@ -15,7 +15,7 @@ from remit.api.filters import payment_filters
 from remit.api.pagination import paginate, parse_sort
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
-from remit.api.schemas.common import Page
+from remit.api.schemas.common import ObjectId, Page
 from remit.api.schemas.payments import (
     CreditApply,
     PaymentCreate,
@@ -138,12 +138,12 @@ def list_payments(caller: CallerDep, paging: PagingDep, filters: Annotated[list,
 
 
 @router.get("/{payment_id}", response_model=PaymentPublic, responses=responses(404))
-def read_payment(payment_id: int, caller: CallerDep) -> Response:
+def read_payment(payment_id: ObjectId, caller: CallerDep) -> Response:
     return fetch(caller, lambda s: _reply(s, get_payment(s, business_id=caller.business_id, payment_id=payment_id)))
 
 
 @router.patch("/{payment_id}", response_model=PaymentPublic, responses=responses(404, 409, 422, 503))
-def edit_payment(payment_id: int, body: PaymentUpdate, caller: CallerDep, key: IdempotencyDep,
+def edit_payment(payment_id: ObjectId, body: PaymentUpdate, caller: CallerDep, key: IdempotencyDep,
                  if_match: IfMatch = None) -> Response:
     """Change a payment; members left out keep their values. Re-checked against live balances
     without its own old allocations; same id and number, version + 1."""
@@ -158,21 +158,21 @@ def edit_payment(payment_id: int, body: PaymentUpdate, caller: CallerDep, key: I
 
 
 @router.delete("/{payment_id}", response_model=PaymentPublic, responses=responses(404, 409, 422, 503))
-def delete_payment(payment_id: int, caller: CallerDep, key: IdempotencyDep, if_match: IfMatch = None) -> Response:
+def delete_payment(payment_id: ObjectId, caller: CallerDep, key: IdempotencyDep, if_match: IfMatch = None) -> Response:
     """Void: allocations, credit applied from it and its postings are reversed; nothing is erased."""
     return mutate(caller, key, lambda s: _reply(s, void_payment(
         s, business_id=caller.business_id, payment_id=payment_id, expected_version=expected_version(if_match, None))))
 
 
 @router.post("/{payment_id}/approve", response_model=PaymentPublic, responses=responses(404, 409, 422, 503))
-def approve(payment_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def approve(payment_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Post a pending payment, re-checking every allocation against live balances."""
     return mutate(caller, key, lambda s: _reply(s, approve_payment(s, business_id=caller.business_id,
                                                                   payment_id=payment_id)))
 
 
 @router.post("/{payment_id}/reject", response_model=PaymentPublic, responses=responses(404, 409, 503))
-def reject(payment_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def reject(payment_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Reject a pending payment; it leaves no trace in any balance."""
     return mutate(caller, key, lambda s: _reply(s, reject_payment(s, business_id=caller.business_id,
                                                                  payment_id=payment_id)))
@@ -180,7 +180,7 @@ def reject(payment_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
 
 @router.post("/{payment_id}/allocations", status_code=201, response_model=PaymentPublic,
              responses=responses(404, 409, 422, 503))
-def apply_credit(payment_id: int, body: CreditApply, caller: CallerDep, key: IdempotencyDep) -> Response:
+def apply_credit(payment_id: ObjectId, body: CreditApply, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Apply this payment's unused money to another open document of the same customer."""
     def work(s: Session) -> Reply:
         get_payment(s, business_id=caller.business_id, payment_id=payment_id)
@@ -193,7 +193,7 @@ def apply_credit(payment_id: int, body: CreditApply, caller: CallerDep, key: Ide
 
 @router.delete("/{payment_id}/allocations/{application_id}", response_model=PaymentPublic,
                responses=responses(404, 409, 503))
-def unapply_credit(payment_id: int, application_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def unapply_credit(payment_id: ObjectId, application_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Take applied credit (an allocation of type credit_application) back off its document."""
     def work(s: Session) -> Reply:
         _owned_by(s, caller, CreditApplication, application_id, payment_id, "credit_application")
@@ -203,7 +203,7 @@ def unapply_credit(payment_id: int, application_id: int, caller: CallerDep, key:
     return mutate(caller, key, work)
 
 
-def _owned_by(s: Session, caller: Caller, model: type, row_id: int, payment_id: int, resource: str) -> None:
+def _owned_by(s: Session, caller: Caller, model: type, row_id: ObjectId, payment_id: ObjectId, resource: str) -> None:
     """A child row is found only under its own payment: any other path answers 404."""
     get_payment(s, business_id=caller.business_id, payment_id=payment_id)
     row = s.get(model, row_id)
@@ -212,7 +212,7 @@ def _owned_by(s: Session, caller: Caller, model: type, row_id: int, payment_id: 
 
 
 @router.get("/{payment_id}/refunds", response_model=Page[RefundPublic], responses=responses(400, 404))
-def list_refunds(payment_id: int, caller: CallerDep, paging: PagingDep) -> Response:
+def list_refunds(payment_id: ObjectId, caller: CallerDep, paging: PagingDep) -> Response:
     def work(s: Session) -> Page[RefundPublic]:
         payment = get_payment(s, business_id=caller.business_id, payment_id=payment_id)
         stmt = select(Refund).where(Refund.business_id == caller.business_id, Refund.payment_id == payment_id)
@@ -225,7 +225,7 @@ def list_refunds(payment_id: int, caller: CallerDep, paging: PagingDep) -> Respo
 
 @router.post("/{payment_id}/refunds", status_code=201, response_model=RefundPublic,
              responses=responses(404, 409, 422, 503))
-def create_refund(payment_id: int, body: RefundCreate, caller: CallerDep, key: IdempotencyDep) -> Response:
+def create_refund(payment_id: ObjectId, body: RefundCreate, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Hand back part or all of this payment's unused money."""
     def work(s: Session) -> Reply:
         payment = get_payment(s, business_id=caller.business_id, payment_id=payment_id)
@@ -241,7 +241,7 @@ def create_refund(payment_id: int, body: RefundCreate, caller: CallerDep, key: I
 
 
 @router.delete("/{payment_id}/refunds/{refund_id}", response_model=RefundPublic, responses=responses(404, 409, 503))
-def void_refund(payment_id: int, refund_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def void_refund(payment_id: ObjectId, refund_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Void a refund: the money is the customer's unused credit again."""
     def work(s: Session) -> RefundPublic:
         _owned_by(s, caller, Refund, refund_id, payment_id, "refund")

@@ -17,7 +17,7 @@ from remit.api.deps import CallerDep, IdempotencyDep, PagingDep
 from remit.api.pagination import Sort, paginate
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
-from remit.api.schemas.common import Page
+from remit.api.schemas.common import ObjectId, Page
 from remit.api.schemas.reference import (
     DepositAccountCreate,
     DepositAccountPublic,
@@ -84,20 +84,20 @@ def create_method(body: PaymentMethodCreate, caller: CallerDep, key: Idempotency
 
 
 @router.get("/payment-methods/{method_id}", response_model=PaymentMethodPublic, responses=READ)
-def read_method(method_id: int, caller: CallerDep) -> Response:
+def read_method(method_id: ObjectId, caller: CallerDep) -> Response:
     return fetch(caller, lambda s: PaymentMethodPublic.of(get_payment_method(
         s, business_id=caller.business_id, method_id=method_id)))
 
 
 @router.patch("/payment-methods/{method_id}", response_model=PaymentMethodPublic, responses=WRITE)
-def update_method(method_id: int, body: PaymentMethodUpdate, caller: CallerDep, key: IdempotencyDep) -> Response:
+def update_method(method_id: ObjectId, body: PaymentMethodUpdate, caller: CallerDep, key: IdempotencyDep) -> Response:
     return mutate(caller, key, lambda s: PaymentMethodPublic.of(update_payment_method(
         s, business_id=caller.business_id, method_id=method_id, name=body.name, is_cash=body.is_cash,
         active=body.active)))
 
 
 @router.delete("/payment-methods/{method_id}", response_model=PaymentMethodPublic, responses=ARCHIVE)
-def retire_method(method_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def retire_method(method_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Retire the method (active=false); payments made with it keep it."""
     return mutate(caller, key, lambda s: PaymentMethodPublic.of(update_payment_method(
         s, business_id=caller.business_id, method_id=method_id, active=False)))
@@ -144,13 +144,13 @@ def create_deposit(body: DepositAccountCreate, caller: CallerDep, key: Idempoten
 
 
 @router.get("/deposit-accounts/{deposit_account_id}", response_model=DepositAccountPublic, responses=READ)
-def read_deposit(deposit_account_id: int, caller: CallerDep) -> Response:
+def read_deposit(deposit_account_id: ObjectId, caller: CallerDep) -> Response:
     return fetch(caller, lambda s: _one_deposit(s, get_deposit_account(
         s, business_id=caller.business_id, deposit_account_id=deposit_account_id)))
 
 
 @router.patch("/deposit-accounts/{deposit_account_id}", response_model=DepositAccountPublic, responses=WRITE)
-def update_deposit(deposit_account_id: int, body: DepositAccountUpdate, caller: CallerDep,
+def update_deposit(deposit_account_id: ObjectId, body: DepositAccountUpdate, caller: CallerDep,
                    key: IdempotencyDep) -> Response:
     """Rename (its ledger account too) or retire/reactivate. The kind is fixed."""
     return mutate(caller, key, lambda s: _one_deposit(s, update_deposit_account(
@@ -159,7 +159,7 @@ def update_deposit(deposit_account_id: int, body: DepositAccountUpdate, caller: 
 
 
 @router.delete("/deposit-accounts/{deposit_account_id}", response_model=DepositAccountPublic, responses=ARCHIVE)
-def retire_deposit(deposit_account_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def retire_deposit(deposit_account_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Retire the account (active=false): payments no longer default to it; its ledger history stays."""
     return mutate(caller, key, lambda s: _one_deposit(s, update_deposit_account(
         s, business_id=caller.business_id, deposit_account_id=deposit_account_id, active=False)))
@@ -194,13 +194,13 @@ def create_place(body: LocationCreate, caller: CallerDep, key: IdempotencyDep) -
 
 
 @router.get("/locations/{location_id}", response_model=LocationPublic, responses=READ)
-def read_place(location_id: int, caller: CallerDep) -> Response:
+def read_place(location_id: ObjectId, caller: CallerDep) -> Response:
     return fetch(caller, lambda s: LocationPublic.of(get_location(s, business_id=caller.business_id,
                                                                   location_id=location_id)))
 
 
 @router.patch("/locations/{location_id}", response_model=LocationPublic, responses=WRITE)
-def update_place(location_id: int, body: LocationUpdate, caller: CallerDep, key: IdempotencyDep) -> Response:
+def update_place(location_id: ObjectId, body: LocationUpdate, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Change code, name or active; a code already used by another location is a 409."""
     return mutate(caller, key, lambda s: LocationPublic.of(update_location(
         s, business_id=caller.business_id, location_id=location_id, code=body.code, name=body.name,
@@ -208,7 +208,7 @@ def update_place(location_id: int, body: LocationUpdate, caller: CallerDep, key:
 
 
 @router.delete("/locations/{location_id}", response_model=LocationPublic, responses=ARCHIVE)
-def retire_place(location_id: int, caller: CallerDep, key: IdempotencyDep) -> Response:
+def retire_place(location_id: ObjectId, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Retire the location (active=false); documents and payments made there keep it."""
     return mutate(caller, key, lambda s: LocationPublic.of(update_location(
         s, business_id=caller.business_id, location_id=location_id, active=False)))

@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from remit.api.schemas.common import ObjectId
 from remit.attachments.models import Attachment
 
 
 class AttachmentPublic(BaseModel):
     id: int
     object: Literal["attachment"] = "attachment"
-    payment_id: int
+    payment_id: ObjectId
     filename: str = Field(description="The uploaded file's name, made safe (no path, no control characters).")
     content_type: str = Field(description="What the bytes are, detected from the content; the client's claim "
                                           "is ignored.", examples=["application/pdf"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from annotated_types import Interval
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from remit.money import format_minor
@@ -33,6 +34,8 @@ RateIn = Annotated[
     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}],
                     "description": "An exact decimal rate to the business's base currency.", "examples": ["83.25"]}),
 ]
+# Ids are BIGINT: a larger number names no object (and must not reach the driver as an overflow).
+ObjectId = Annotated[int, Interval(ge=1, le=2**63 - 1)]
 AmountOut = Annotated[str, Field(description="An exact decimal amount in the object's currency.",
                                  examples=["95.00"])]
 Metadata = Annotated[dict[str, str], Field(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from remit.api.schemas.common import AmountOut, Deleted, Input, Metadata, money
+from remit.api.schemas.common import AmountOut, Deleted, Input, Metadata, ObjectId, money
 from remit.customers.models import ContactPerson, Customer
 from remit.customers.service import ContactInput, CustomerBalance
 from remit.documents.models import Document
@@ -138,7 +138,7 @@ class OpenDocumentPublic(BaseModel):
 
 class CustomerBalancePublic(BaseModel):
     object: Literal["customer_balance"] = "customer_balance"
-    customer_id: int
+    customer_id: ObjectId
     currency: str
     outstanding: AmountOut = Field(description="The sum of balance_due over the open documents.")
     credit: AmountOut = Field(description="Unused money of posted payments, available to apply or refund.")

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, RateIn, money
+from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, ObjectId, RateIn, money
 from remit.documents.models import Document, DocumentLine
 from remit.documents.service import LineInput
 from remit.payments.models import Refund
@@ -37,7 +37,7 @@ class LineIn(Input):
 
 
 class DocumentCreate(Input):
-    customer_id: int
+    customer_id: ObjectId
     kind: Kind = "invoice"
     number: Annotated[str | None, Field(min_length=1, max_length=64,
                                         description="Your number; the business's sequence when left out.")] = None
@@ -51,7 +51,7 @@ class DocumentCreate(Input):
     exchange_rate: RateIn | None = Field(None, description="Required when the customer's currency is not the base.")
     reference: Annotated[str | None, Field(max_length=100)] = None
     notes: Annotated[str | None, Field(max_length=2000)] = None
-    location_id: int | None = None
+    location_id: ObjectId | None = None
     metadata: Metadata | None = None
 
 
@@ -70,7 +70,7 @@ class DocumentUpdate(Input):
 
 class DocumentRefund(Input):
     date: dt.date | None = Field(None, description="Refund date; today in the business's timezone when left out.")
-    method_id: int | None = None
+    method_id: ObjectId | None = None
     reference: Annotated[str | None, Field(max_length=100)] = None
 
 
@@ -102,7 +102,7 @@ class DocumentPublic(BaseModel):
     number: str
     kind: Kind
     status: Status
-    customer_id: int
+    customer_id: ObjectId
     currency: str
     exchange_rate: str
     date: dt.date
@@ -115,7 +115,7 @@ class DocumentPublic(BaseModel):
     balance_due: AmountOut
     reference: str | None
     notes: str | None
-    location_id: int | None
+    location_id: ObjectId | None
     metadata: dict[str, str]
     version: int
     void_reason: str | None = Field(description="voided, canceled (money kept as credit) or refunded.")
@@ -142,7 +142,7 @@ class DocumentPublic(BaseModel):
 class RefundIssued(BaseModel):
     id: int
     number: str
-    payment_id: int
+    payment_id: ObjectId
     amount: AmountOut
     date: dt.date
 
@@ -161,7 +161,7 @@ class SettlementPublic(BaseModel):
 
     type: Literal["allocation", "credit_application"]
     id: int
-    payment_id: int
+    payment_id: ObjectId
     payment_number: str
     date: dt.date
     method: str | None = Field(description="The payment method's code.")

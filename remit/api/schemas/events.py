@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from remit.api.schemas.common import ObjectId
 from remit.events.models import Event
 
 
@@ -15,7 +16,7 @@ class EventPublic(BaseModel):
     object: Literal["event"] = "event"
     type: str = Field(examples=["payment.created"])
     subject_type: str = Field(description="What changed: payment, document, credit...", examples=["payment"])
-    subject_id: int
+    subject_id: ObjectId
     payload: dict[str, Any] = Field(description="The subject as it was right after the change; amounts are "
                                                 "decimal strings.")
     created_at: datetime

@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from remit.api.schemas.common import AmountOut, money
+from remit.api.schemas.common import AmountOut, ObjectId, money
 from remit.ledger.models import JournalEntry, JournalLine
 from remit.ledger.service import TrialBalanceRow
 
@@ -54,9 +54,9 @@ class JournalLinePublic(BaseModel):
     base_amount: AmountOut = Field(description="In the base currency; debits positive.")
     debit: AmountOut = Field(description="The base amount when it is a debit, else zero.")
     credit: AmountOut = Field(description="The base amount when it is a credit (as a positive number), else zero.")
-    customer_id: int | None
-    document_id: int | None
-    payment_id: int | None
+    customer_id: ObjectId | None
+    document_id: ObjectId | None
+    payment_id: ObjectId | None
 
     @classmethod
     def of(cls, line: JournalLine, *, code: str, name: str, base_currency: str) -> JournalLinePublic:
@@ -72,7 +72,7 @@ class JournalEntryPublic(BaseModel):
     date: date
     source: str = Field(description="What posted it.", examples=["payment.received"])
     memo: str
-    reverses_entry_id: int | None = Field(description="The entry this one cancels, for a reversal.")
+    reverses_entry_id: ObjectId | None = Field(description="The entry this one cancels, for a reversal.")
     lines: list[JournalLinePublic]
 
     @classmethod

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, RateIn, money
+from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, ObjectId, RateIn, money
 from remit.businesses.models import PaymentMethod
 from remit.customers.service import customer_balance
 from remit.documents.models import Document
@@ -21,7 +21,7 @@ Text = Annotated[str, Field(max_length=100)]
 
 
 class AllocationCreate(Input):
-    document_id: int
+    document_id: ObjectId
     amount: AmountIn = Field("0", description="Cash put on the document.")
     discount: AmountIn = "0"
     tax_withheld: AmountIn = Field("0", description="Tax the customer withheld (TDS); it settles the document too.")
@@ -38,8 +38,8 @@ class PaymentFields(Input):
     notes: Annotated[str, Field(max_length=2000)] | None = None
     bank_charges: AmountIn | None = Field(None, description="A fee the business bears (0 ≤ charges ≤ amount).")
     exchange_rate: RateIn | None = None
-    deposit_account_id: int | None = None
-    location_id: int | None = None
+    deposit_account_id: ObjectId | None = None
+    location_id: ObjectId | None = None
     return_change: bool | None = Field(
         None, description="Hand cash beyond what is settled back as change; default from the business setting.")
     metadata: Metadata | None = None
@@ -49,7 +49,7 @@ class PaymentFields(Input):
 
 
 class PaymentCreate(PaymentFields):
-    customer_id: int
+    customer_id: ObjectId
     amount: AmountIn = Field(description="What the customer handed over, gross of bank charges.")
     currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
 
@@ -62,7 +62,7 @@ class PaymentUpdate(PaymentFields):
 
 
 class CreditApply(Input):
-    document_id: int
+    document_id: ObjectId
     amount: AmountIn
     date: dt.date | None = None
 
@@ -71,7 +71,7 @@ class RefundCreate(Input):
     amount: AmountIn
     date: dt.date | None = None
     method: str | None = None
-    deposit_account_id: int | None = None
+    deposit_account_id: ObjectId | None = None
     reference: Text | None = None
     description: Annotated[str, Field(max_length=2000)] | None = None
     exchange_rate: RateIn | None = None
@@ -81,7 +81,7 @@ class AllocationPublic(BaseModel):
     type: Literal["allocation", "credit_application"] = Field(
         description="allocation: made with the payment; credit_application: its unused money applied later.")
     id: int
-    document_id: int
+    document_id: ObjectId
     document_number: str
     status: str
     amount: AmountOut
@@ -103,13 +103,13 @@ class PaymentPublic(BaseModel):
     object: Literal["payment"] = "payment"
     number: str
     status: Literal["pending", "posted", "rejected", "void"]
-    customer_id: int
+    customer_id: ObjectId
     currency: str
     exchange_rate: str
     date: dt.date
     method: str | None
-    deposit_account_id: int | None
-    location_id: int | None
+    deposit_account_id: ObjectId | None
+    location_id: ObjectId | None
     reference: str | None
     notes: str | None
     amount: AmountOut
@@ -134,7 +134,7 @@ class PaymentPublic(BaseModel):
 
 
 class PreviewLinePublic(BaseModel):
-    document_id: int
+    document_id: ObjectId
     document_number: str
     amount: AmountOut
     discount: AmountOut
@@ -160,14 +160,14 @@ class RefundPublic(BaseModel):
     id: int
     object: Literal["refund"] = "refund"
     number: str
-    payment_id: int
+    payment_id: ObjectId
     status: Literal["posted", "void"]
     amount: AmountOut
     currency: str
     exchange_rate: str
     date: dt.date
     method: str | None
-    deposit_account_id: int
+    deposit_account_id: ObjectId
     reference: str | None
     description: str | None
     created_at: dt.datetime
