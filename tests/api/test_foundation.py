@@ -119,3 +119,13 @@ def test_openapi_documents_problem_responses(tenant: Tenant) -> None:
     assert "application/problem+json" in patch["422"]["content"]
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     assert tenant.client.get("/docs").status_code == 200
+
+
+def test_ids_beyond_bigint_name_nothing(tenant: Tenant) -> None:
+    huge = 2**70
+    problem(tenant.get(f"/v1/payments/{huge}"), 404, "not_found")
+    problem(tenant.get(f"/v1/ledger/entries/{huge}"), 404, "not_found")
+    problem(tenant.get("/v1/payments", params={"customer_id": huge}), 400, "parameter_invalid")
+    problem(tenant.get("/v1/api-keys", params={"starting_after": huge}), 400, "parameter_invalid")
+    body = problem(tenant.post("/v1/payments", {"customer_id": huge, "amount": "1"}), 422, "validation_failed")
+    assert body["errors"][0]["pointer"] == "/customer_id"
