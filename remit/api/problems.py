@@ -171,18 +171,20 @@ def install(app: FastAPI) -> None:
                                        "The server log has the details.")
 
 
+WORDS = {400: "Malformed request or unknown parameter", 401: "Missing, unknown or revoked API key",
+         404: "No such object in this business", 409: "Conflict with the current state, version or "
+         "an in-flight request with the same Idempotency-Key", 413: "Upload too large",
+         415: "Upload type not allowed",
+         422: "Invalid input, or a money rule refused it (nothing was written)",
+         503: "Database busy after retries; see Retry-After"}
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem statuses a route really returns.
 
     400 (an unknown query parameter, malformed JSON) and 401 apply to every route.
     """
-    words = {400: "Malformed request or unknown parameter", 401: "Missing, unknown or revoked API key",
-             404: "No such object in this business", 409: "Conflict with the current state, version or "
-             "an in-flight request with the same Idempotency-Key", 413: "Upload too large",
-             415: "Upload type not allowed",
-             422: "Invalid input, or a money rule refused it (nothing was written)",
-             503: "Database busy after retries; see Retry-After"}
-    return {status: {"model": Problem, "description": words[status], "content": {PROBLEM: {}}}
+    return {status: {"model": Problem, "description": WORDS[status], "content": {PROBLEM: {}}}
             for status in sorted({400, 401, *statuses})}
 
 
@@ -202,6 +204,11 @@ def tidy_openapi(spec: dict[str, Any]) -> dict[str, Any]:
                 answers.setdefault("400", {"description": "Malformed request or unknown parameter"})
             elif default_422:
                 answers["422"] = {"description": "Invalid input, or a money rule refused it (nothing was written)"}
+            headers = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "header"}
+            if "Idempotency-Key" in headers:
+                # The key itself can be refused: reused for another request (422) or still in flight (409).
+                answers.setdefault("409", {"description": WORDS[409]})
+                answers.setdefault("422", {"description": WORDS[422]})
             for status, answer in answers.items():
                 if status.isdigit() and int(status) >= 400:
                     answer["content"] = {PROBLEM: {"schema": problem_ref}}

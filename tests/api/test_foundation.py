@@ -129,3 +129,14 @@ def test_ids_beyond_bigint_name_nothing(tenant: Tenant) -> None:
     problem(tenant.get("/v1/api-keys", params={"starting_after": huge}), 400, "parameter_invalid")
     body = problem(tenant.post("/v1/payments", {"customer_id": huge, "amount": "1"}), 422, "validation_failed")
     assert body["errors"][0]["pointer"] == "/customer_id"
+
+
+def test_timestamps_carry_their_utc_offset(tenant: Tenant) -> None:
+    created = tenant.post("/v1/api-keys", {"name": "stamp"}).json()["created_at"]
+    assert created.endswith("Z"), created
+
+
+def test_every_write_documents_the_idempotency_refusals(tenant: Tenant) -> None:
+    spec = tenant.client.get("/openapi.json").json()
+    revoke = spec["paths"]["/v1/api-keys/{key_id}"]["delete"]["responses"]
+    assert {"409", "422"} <= set(revoke)

@@ -43,7 +43,7 @@ from remit.attachments.service import (
     release_content,
 )
 from remit.attachments.storage import ContentStore, store_in
-from remit.attachments.types import MAX_BYTES
+from remit.attachments.types import ALLOWED, MAX_BYTES
 from remit.config import get_settings
 from remit.db import read_session, write
 from remit.payments.service import get_payment
@@ -164,7 +164,7 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
 
 @router.get("/{payment_id}/attachments/{attachment_id}/content", response_class=StreamingResponse,
             responses={200: {"description": "The file, with the detected content type",
-                             "content": {"application/octet-stream": {}}}, **responses(404)})
+                             "content": {kind: {} for kind in ALLOWED}}, **responses(404)})
 def download_attachment(payment_id: ObjectId, attachment_id: ObjectId, caller: CallerDep, store: StoreDep) -> Response:
     """The file itself, as uploaded, with its detected content type and filename."""
     with read_session(caller.engine) as session:

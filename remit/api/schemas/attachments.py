@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from remit.api.schemas.common import ObjectId
+from remit.api.schemas.common import ObjectId, Timestamp
 from remit.attachments.models import Attachment
 
 
@@ -21,7 +20,7 @@ class AttachmentPublic(BaseModel):
     size_bytes: int
     sha256: str = Field(description="SHA-256 of the content, in hex.")
     url: str = Field(description="Where to download the content.")
-    created_at: datetime
+    created_at: Timestamp
 
     @classmethod
     def of(cls, attachment: Attachment) -> AttachmentPublic:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from remit.api.schemas.common import AmountIn, AmountOut, Input, money
+from remit.api.schemas.common import AmountIn, AmountOut, Input, Timestamp, money
 from remit.businesses.models import ApiKey, Business
 
 
@@ -44,8 +43,8 @@ class ApiKeyPublic(BaseModel):
     id: int
     name: str
     prefix: str = Field(description="The first characters of the key, to tell keys apart.")
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: Timestamp
+    revoked_at: Timestamp | None
 
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyPublic:

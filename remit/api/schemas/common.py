@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from annotated_types import Interval
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from remit.money import format_minor
 
@@ -34,6 +35,12 @@ RateIn = Annotated[
     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}],
                     "description": "An exact decimal rate to the business's base currency.", "examples": ["83.25"]}),
 ]
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# Stored as naive UTC; sent as RFC 3339 with its offset ("...Z"), as date-time requires.
+Timestamp = Annotated[datetime, AfterValidator(_utc)]
 # Ids are BIGINT: a larger number names no object (and must not reach the driver as an overflow).
 ObjectId = Annotated[int, Interval(ge=1, le=2**63 - 1)]
 AmountOut = Annotated[str, Field(description="An exact decimal amount in the object's currency.",

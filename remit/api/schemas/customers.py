@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from remit.api.schemas.common import AmountOut, Deleted, Input, Metadata, ObjectId, money
+from remit.api.schemas.common import AmountOut, Deleted, Input, Metadata, ObjectId, Timestamp, money
 from remit.customers.models import ContactPerson, Customer
 from remit.customers.service import ContactInput, CustomerBalance
 from remit.documents.models import Document
@@ -102,8 +102,8 @@ class CustomerPublic(BaseModel):
     active: bool
     contact_persons: list[ContactPersonPublic]
     metadata: dict[str, str]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
     @classmethod
     def of(cls, customer: Customer) -> CustomerPublic:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, ObjectId, RateIn, money
+from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, ObjectId, RateIn, Timestamp, money
 from remit.documents.models import Document, DocumentLine
 from remit.documents.service import LineInput
 from remit.payments.models import Refund
@@ -119,11 +119,11 @@ class DocumentPublic(BaseModel):
     metadata: dict[str, str]
     version: int
     void_reason: str | None = Field(description="voided, canceled (money kept as credit) or refunded.")
-    issued_at: dt.datetime | None
-    voided_at: dt.datetime | None
+    issued_at: Timestamp | None
+    voided_at: Timestamp | None
     lines: list[LinePublic]
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
     @classmethod
     def of(cls, doc: Document) -> DocumentPublic:
@@ -172,4 +172,4 @@ class SettlementPublic(BaseModel):
     write_off: AmountOut
     settled: AmountOut = Field(description="amount plus every deduction: what it takes off the balance due.")
     status: Literal["applied", "pending", "reversed"]
-    created_at: dt.datetime
+    created_at: Timestamp

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from remit.api.schemas.common import ObjectId
+from remit.api.schemas.common import ObjectId, Timestamp
 from remit.events.models import Event
 
 
@@ -19,7 +18,7 @@ class EventPublic(BaseModel):
     subject_id: ObjectId
     payload: dict[str, Any] = Field(description="The subject as it was right after the change; amounts are "
                                                 "decimal strings.")
-    created_at: datetime
+    created_at: Timestamp
 
     @classmethod
     def of(cls, event: Event) -> EventPublic:

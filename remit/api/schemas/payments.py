@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, ObjectId, RateIn, money
+from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, ObjectId, RateIn, Timestamp, money
 from remit.businesses.models import PaymentMethod
 from remit.customers.service import customer_balance
 from remit.documents.models import Document
@@ -127,10 +127,10 @@ class PaymentPublic(BaseModel):
     allocations: list[AllocationPublic]
     customer_balance: CustomerBalancePublic | None = Field(
         None, description="The customer's balance after this change (single-payment responses only).")
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    approved_at: dt.datetime | None
-    voided_at: dt.datetime | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    approved_at: Timestamp | None
+    voided_at: Timestamp | None
 
 
 class PreviewLinePublic(BaseModel):
@@ -170,8 +170,8 @@ class RefundPublic(BaseModel):
     deposit_account_id: ObjectId
     reference: str | None
     description: str | None
-    created_at: dt.datetime
-    voided_at: dt.datetime | None
+    created_at: Timestamp
+    voided_at: Timestamp | None
 
 
 def _method_codes(session: Session, business_id: int) -> dict[int, str]:
