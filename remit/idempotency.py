@@ -70,8 +70,3 @@ def release(session: Session, *, claim_id: int) -> None:
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == claim_id,
                                                     IdempotencyRecord.state == "in_flight"))
 
-
-def purge_expired(session: Session) -> int:
-    """Drop replay records past their 24 hours; run from ``remit`` maintenance."""
-    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow()))
-    return result.rowcount or 0

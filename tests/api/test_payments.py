@@ -106,6 +106,14 @@ def test_another_business_sees_nothing(engine: Engine, tenant: Tenant, other: Te
             "not_found")
     problem(other.post(f"/v1/payments/{payment['id']}/refunds", {"amount": "1"}), 404, "not_found")
     problem(other.get(f"/v1/payments/{payment['id']}/refunds"), 404, "not_found")
+    problem(other.post(f"/v1/payments/{payment['id']}/reject"), 404, "not_found")
+    problem(other.post("/v1/payments/preview", {"customer_id": customer, "amount": "1"}), 404, "not_found")
+    applied = tenant.post(f"/v1/payments/{payment['id']}/allocations", {"document_id": a, "amount": "5.00"}).json()
+    refund = tenant.post(f"/v1/payments/{payment['id']}/refunds", {"amount": "5.00"}).json()
+    application_id = applied["allocations"][0]["id"]
+    problem(other.delete(f"/v1/payments/{payment['id']}/allocations/{application_id}"), 404, "not_found")
+    problem(other.delete(f"/v1/payments/{payment['id']}/refunds/{refund['id']}"), 404, "not_found")
+    assert tenant.get(f"/v1/payments/{payment['id']}").json()["unused_amount"] == "0.00"
     assert other.get("/v1/payments").json()["data"] == []
     # Their own customer cannot be paid onto our invoice either.
     theirs, _ = customer_with_invoices(engine, other, "5.00")
