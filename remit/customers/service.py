@@ -257,6 +257,21 @@ class CustomerBalance:
     open_documents: list[Document]
 
 
+def customer_totals(session: Session, *, business_id: int, customer_id: int) -> tuple[int, int]:
+    """(outstanding, credit) in minor units, summed in the database: what every payment response shows."""
+    outstanding = session.execute(
+        select(func.coalesce(func.sum(Document.balance_due_minor), 0)).where(
+            Document.business_id == business_id, Document.customer_id == customer_id,
+            Document.status.in_(ISSUED_OPEN))
+    ).scalar_one()
+    credit = session.execute(
+        select(func.coalesce(func.sum(Payment.unused_minor), 0)).where(
+            Payment.business_id == business_id, Payment.customer_id == customer_id, Payment.status == "posted"
+        )
+    ).scalar_one()
+    return int(outstanding), int(credit)
+
+
 def customer_balance(session: Session, *, business_id: int, customer_id: int) -> CustomerBalance:
     """What the customer owes on issued documents, and the unused credit they hold."""
     customer = get_customer(session, business_id=business_id, customer_id=customer_id)
@@ -268,15 +283,11 @@ def customer_balance(session: Session, *, business_id: int, customer_id: int) ->
             .order_by(func.coalesce(Document.due_date, Document.issue_date), Document.issue_date, Document.id)
         ).scalars()
     )
-    credit = session.execute(
-        select(func.coalesce(func.sum(Payment.unused_minor), 0)).where(
-            Payment.business_id == business_id, Payment.customer_id == customer_id, Payment.status == "posted"
-        )
-    ).scalar_one()
+    outstanding, credit = customer_totals(session, business_id=business_id, customer_id=customer_id)
     return CustomerBalance(
         customer_id=customer.id,
         currency=customer.currency,
-        outstanding_minor=sum(d.balance_due_minor for d in documents),
-        credit_minor=int(credit),
+        outstanding_minor=outstanding,
+        credit_minor=credit,
         open_documents=documents,
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, ObjectId, RateIn, Timestamp, money
 from remit.businesses.models import PaymentMethod
-from remit.customers.service import customer_balance
+from remit.customers.service import customer_totals
 from remit.documents.models import Document
 from remit.payments.models import Allocation, CreditApplication, Payment, Refund
 from remit.payments.service import Preview
@@ -215,9 +215,8 @@ def present_payments(session: Session, payments: Sequence[Payment], *, with_bala
     for p in payments:
         balance = None
         if with_balance:
-            owed = customer_balance(session, business_id=business_id, customer_id=p.customer_id)
-            balance = CustomerBalancePublic(outstanding=money(owed.outstanding_minor, owed.currency),
-                                            credit=money(owed.credit_minor, owed.currency))
+            outstanding, credit = customer_totals(session, business_id=business_id, customer_id=p.customer_id)
+            balance = CustomerBalancePublic(outstanding=money(outstanding, p.currency), credit=money(credit, p.currency))
         cur = p.currency
         out.append(PaymentPublic(
             id=p.id, number=p.number, status=p.status, customer_id=p.customer_id, currency=cur,
