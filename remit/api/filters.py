@@ -35,6 +35,12 @@ def text_filters(column: Any, *, exact: str | None, startswith: str | None, cont
     return conditions
 
 
+def any_contains(text: str, *columns: Any) -> ColumnElement:
+    """Free-text search: any of ``columns`` contains ``text``, ignoring case, wildcards taken literally."""
+    needle = text.lower()
+    return or_(*[func.lower(func.coalesce(column, "")).contains(needle, autoescape=True) for column in columns])
+
+
 def date_filters(column: Any, *, on: date | None, start: date | None, end: date | None, before: date | None,
                  after: date | None) -> list:
     """``date_start``/``date_end`` include the day; ``date_before``/``date_after`` exclude it."""
@@ -126,9 +132,7 @@ def _payment_filters(
         if text is not None:
             conditions.append(amount_filter(Payment.amount_minor, Payment.currency, operator, text, name))
     if search_text:
-        needle = search_text.lower()
-        conditions.append(or_(*[func.lower(func.coalesce(column, "")).contains(needle, autoescape=True)
-                                for column in (Payment.number, Payment.reference, Payment.notes, Customer.name)]))
+        conditions.append(any_contains(search_text, Payment.number, Payment.reference, Payment.notes, Customer.name))
     return conditions
 
 

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Query
 from fastapi.responses import Response
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from remit.api.deps import CallerDep, IdempotencyDep, PagingDep
+from remit.api.filters import any_contains, text_filters
 from remit.api.pagination import paginate, parse_sort
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
@@ -37,12 +38,6 @@ SORTS = {"created": Customer.created_at, "name": func.lower(Customer.name),
          "code": func.coalesce(Customer.code, "")}
 
 
-def _like(text: str, *, prefix: bool = False) -> str:
-    """A LIKE pattern matching ``text`` literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}%" if prefix else f"%{escaped}%"
-
-
 @router.get("", response_model=Page[CustomerPublic], responses=responses(400))
 def list_customers(
     caller: CallerDep,
@@ -64,10 +59,7 @@ def list_customers(
     stmt = select(Customer).where(Customer.business_id == caller.business_id)
     if name is not None:
         stmt = stmt.where(Customer.name == name)
-    if name_startswith is not None:
-        stmt = stmt.where(Customer.name.ilike(_like(name_startswith, prefix=True), escape="\\"))
-    if name_contains is not None:
-        stmt = stmt.where(Customer.name.ilike(_like(name_contains), escape="\\"))
+    stmt = stmt.where(*text_filters(Customer.name, exact=None, startswith=name_startswith, contains=name_contains))
     if email is not None:
         stmt = stmt.where(func.lower(Customer.email) == email.lower())
     if currency is not None:
@@ -77,9 +69,8 @@ def list_customers(
     if code is not None:
         stmt = stmt.where(Customer.code == code)
     if search_text is not None:
-        pattern = _like(search_text)
-        stmt = stmt.where(or_(*(column.ilike(pattern, escape="\\") for column in (
-            Customer.name, Customer.email, Customer.company_name, Customer.phone))))
+        stmt = stmt.where(any_contains(search_text, Customer.name, Customer.email, Customer.company_name,
+                                       Customer.phone))
 
     def page(s):  # type: ignore[no-untyped-def]
         rows, more = paginate(s, stmt.options(selectinload(Customer.contact_persons)), id_column=Customer.id,

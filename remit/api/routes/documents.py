@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import Query
 from fastapi.responses import Response
-from sqlalchemy import Select, and_, func, not_, or_, select
+from sqlalchemy import Select, and_, func, not_, select
 from sqlalchemy.orm import Session
 
 from remit.api.deps import CallerDep, IdempotencyDep, IfMatch, PagingDep, expected_version
-from remit.api.filters import amount_filter
+from remit.api.filters import amount_filter, any_contains
 from remit.api.pagination import paginate, parse_sort
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
@@ -113,10 +113,7 @@ def list_documents(
         if number_startswith:
             stmt = stmt.where(Document.number.startswith(number_startswith, autoescape=True))
         if search_text:
-            needle = search_text.lower()
-            stmt = stmt.where(or_(func.lower(Document.number).contains(needle, autoescape=True),
-                                  func.lower(func.coalesce(Document.reference, "")).contains(needle,
-                                                                                             autoescape=True)))
+            stmt = stmt.where(any_contains(search_text, Document.number, Document.reference))
         if overdue is not None:
             condition = _overdue(today_in(get_business(s, business_id).timezone))
             stmt = stmt.where(condition if overdue else not_(condition))
