@@ -1,7 +1,7 @@
 """The FastAPI application: ``create_app()`` and the module-level ``app`` uvicorn imports.
 
 The native API lives under ``/v1`` (routers in ``remit.api.routes``); the
-vendor-compatible APIs are mounted beside it in a later issue.
+vendor-compatible APIs (``remit.vendors``) are mounted beside it, each under its own prefix.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from remit.api import problems
 from remit.api.routes import ROUTERS
 from remit.config import get_settings
 from remit.db import make_engine
+from remit.vendors import VENDOR_ROUTERS
 
 DESCRIPTION = """\
 Remit's native API. Authenticate with `Authorization: Bearer <api key>`.
@@ -49,7 +50,7 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
     app = FastAPI(title="Remit", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.engine = engine
     problems.install(app)
-    for router in ROUTERS:
+    for router in ROUTERS + VENDOR_ROUTERS:
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check",

@@ -39,12 +39,17 @@ def caller(request: Request,
            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated()
-    engine = engine_of(request)
+    found = caller_for_secret(engine_of(request), credentials.credentials)
+    if found is None:
+        raise Unauthenticated()
+    return found
+
+
+def caller_for_secret(engine: Engine, secret: str) -> Caller | None:
+    """The business a live API key acts for; every surface (native or vendor) authenticates through here."""
     with read_session(engine) as session:
-        key = authenticate(session, credentials.credentials)
-        if key is None:
-            raise Unauthenticated()
-        return Caller(business_id=key.business_id, api_key_id=key.id, engine=engine)
+        key = authenticate(session, secret)
+        return None if key is None else Caller(business_id=key.business_id, api_key_id=key.id, engine=engine)
 
 
 CallerDep = Annotated[Caller, Depends(caller)]
