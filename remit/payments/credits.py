@@ -228,3 +228,70 @@ def refund_document(session: Session, *, business_id: int, document_id: int, ref
         for payment_id, minor in sorted(freed.items())
         if minor > 0
     ]
+
+
+def update_refund(session: Session, *, business_id: int, refund_id: int, amount: object,
+                  refund_date: date | None = None, method_id: int | None = None,
+                  deposit_account_id: int | None = None, reference: str | None = None,
+                  description: str | None = None, exchange_rate: object | None = None) -> Refund:
+    """Replace a live refund as a whole (same id and number): its posting is reversed and made anew.
+
+    The new amount is checked against the payment's unused money with this
+    refund's old amount counted as unused again.
+    """
+    refund = owned(session, Refund, business_id=business_id, id=refund_id, resource="refund")
+    payment = lock_payments(session, {refund.payment_id})[refund.payment_id]
+    session.refresh(refund)
+    if refund.status != "posted":
+        raise InvalidState(resource="refund", id=refund.id, state=refund.status, action="updating")
+    business = get_business(session, business_id)
+    minor = parse_minor(amount, currency=payment.currency, field="amount")
+    if minor <= 0:
+        raise InvalidInput(field="amount", detail="amount must be greater than zero.")
+    available = payment.unused_minor + refund.amount_minor
+    if minor > available:
+        raise CreditInsufficient(field="amount", unused=format_minor(available, payment.currency),
+                                 requested=format_minor(minor, payment.currency), currency=payment.currency)
+    method = None
+    if method_id is not None:
+        method = owned(session, PaymentMethod, business_id=business_id, id=method_id, resource="payment_method")
+    deposit = _deposit(session, business_id, deposit_account_id or refund.deposit_account_id, method)
+    rate = (Decimal(refund.exchange_rate) if exchange_rate is None
+            else resolve_rate(exchange_rate, currency=payment.currency, base_currency=business.base_currency))
+    ledger.reverse(session, business_id=business_id, entry_id=refund.entry_id, source="refund.updated",
+                   memo=f"edit of refund {refund.number}")
+    payment.refunded_minor -= refund.amount_minor
+    payment.unused_minor += refund.amount_minor
+    revalue(session, business=business, entry_date=refund.refund_date, payment=payment)
+    refund.amount_minor = minor
+    refund.exchange_rate = rate_text(rate)
+    refund.refund_date = refund_date or refund.refund_date
+    refund.method_id = method.id if method else None
+    refund.deposit_account_id = deposit.id
+    refund.reference = reference
+    refund.description = description
+    codes = ledger.account_codes(session, business_id)
+    refund.entry_id = ledger.post(
+        session,
+        business_id=business_id,
+        entry_date=refund.refund_date,
+        source="refund",
+        memo=f"refund {refund.number} of payment {payment.number}",
+        postings=refund_postings(
+            deposit_account=codes[deposit.account_id],
+            currency=payment.currency,
+            rate=rate,
+            base_currency=business.base_currency,
+            amount_minor=minor,
+            credit_base_minor=credit_base(business, payment, minor),
+            customer_id=payment.customer_id,
+            payment_id=payment.id,
+        ),
+    )
+    payment.refunded_minor += minor
+    payment.unused_minor -= minor
+    session.flush()
+    record_event(session, business_id=business_id, type="refund.updated", subject_type="refund", subject_id=refund.id,
+                 payload={**payment_payload(payment), "refund_id": refund.id,
+                          "refund_amount": format_minor(minor, payment.currency)})
+    return refund
