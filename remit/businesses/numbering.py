@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -66,3 +68,62 @@ def set_numbering(session: Session, *, business_id: int, kind: str, prefix: str 
         sequence.next_value = next_value
     session.flush()
     return sequence
+
+
+_LAST_DIGITS = re.compile(r"([0-9]+)[^0-9]*$")
+# Enough to step over numbers people typed ahead; beyond it the caller must name the number.
+_MAX_SKIPS = 1000
+
+
+def increment_number(number: str) -> str | None:
+    """The number after ``number``: its last run of digits plus one, width kept ("APP-2020-0004" -> "APP-2020-0005").
+
+    None when it has no digits to count on.
+    """
+    found = _LAST_DIGITS.search(number)
+    if found is None:
+        return None
+    digits = found.group(1)
+    return f"{number[:found.start(1)]}{int(digits) + 1:0{len(digits)}d}{number[found.end(1):]}"
+
+
+def next_number_after_last(session: Session, *, business_id: int, kind: str) -> str:
+    """Continue from the newest document of a kind, as Refrens numbers invoices ("APP-2020-0004" -> "-0005").
+
+    The kind's sequence row is locked first, so concurrent takers (this and
+    ``next_number``) queue instead of picking the same number. A number that
+    is already taken is stepped over. When the result falls in the sequence's
+    own pattern, the sequence moves past it, so native numbering never
+    collides with it later. Without a previous number (or digits in it) the
+    sequence gives the number.
+    """
+    from remit.documents.models import Document  # documents build on numbering, not the other way round
+
+    sequence = session.execute(
+        select(NumberSequence)
+        .where(NumberSequence.business_id == business_id, NumberSequence.kind == kind)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if sequence is None:
+        raise InvalidInput(field="kind", detail=f"kind is one of {', '.join(DEFAULT_SEQUENCES)}.")
+    last = session.execute(
+        select(Document.number).where(Document.business_id == business_id, Document.kind == kind)
+        .order_by(Document.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    candidate = increment_number(last) if last is not None else None
+    if candidate is None:
+        return next_number(session, business_id=business_id, kind=kind)
+    for _ in range(_MAX_SKIPS):
+        taken = session.execute(select(Document.id).where(
+            Document.business_id == business_id, Document.kind == kind, Document.number == candidate)).first()
+        if not taken:
+            break
+        candidate = increment_number(candidate) or candidate
+    else:
+        raise InvalidInput(field="number", detail=f"The numbers after {last!r} are taken; name the number.")
+    own = re.fullmatch(re.escape(sequence.prefix) + r"([0-9]+)", candidate)
+    value = int(own.group(1)) if own is not None else 0
+    if own is not None and candidate == f"{sequence.prefix}{value:0{sequence.padding}d}" and value >= sequence.next_value:
+        sequence.next_value = value + 1
+        session.flush()
+    return candidate

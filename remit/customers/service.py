@@ -291,3 +291,23 @@ def customer_balance(session: Session, *, business_id: int, customer_id: int) ->
         credit_minor=credit,
         open_documents=documents,
     )
+
+
+def find_customer(session: Session, *, business_id: int, currency: str, tax_id: str | None = None,
+                  email: str | None = None, name: str | None = None) -> Customer | None:
+    """The active customer in ``currency`` a vendor's "billed to" block names, oldest first.
+
+    The most specific detail given decides: the tax id (GSTIN), else the
+    e-mail, else the name; the last two ignore case and surrounding spaces.
+    """
+    query = select(Customer).where(Customer.business_id == business_id, Customer.currency == currency,
+                                   Customer.active)
+    if tax_id and tax_id.strip():
+        query = query.where(Customer.tax_id == tax_id.strip())
+    elif email and email.strip():
+        query = query.where(func.lower(Customer.email) == email.strip().lower())
+    elif name and name.strip():
+        query = query.where(func.lower(Customer.name) == name.strip().lower())
+    else:
+        return None
+    return session.execute(query.order_by(Customer.id).limit(1)).scalar_one_or_none()
