@@ -627,3 +627,19 @@ def stored_input(session: Session, payment: Payment) -> PaymentInput:
         exchange_rate=payment.exchange_rate, bank_charges=text(payment.bank_charges_minor), allocations=allocations,
         return_change=payment.change_minor > 0, metadata=dict(payment.metadata_ or {}),
         recorded_by=payment.recorded_by)
+
+
+def annotate_payment(session: Session, *, business_id: int, payment_id: int, metadata: dict[str, str],
+                     keep_existing: bool = False) -> Payment:
+    """Set metadata keys on a payment in any state, without re-posting it: an integration's own facts
+    (a sync mark, an ERP id). ``keep_existing`` leaves keys already set alone, so a repeated mark keeps
+    the first value. A change bumps the version and writes one event; no change writes nothing."""
+    payment = get_payment(session, business_id=business_id, payment_id=payment_id)
+    payment = lock_payments(session, [payment.id])[payment.id]
+    current = dict(payment.metadata_ or {})
+    merged = {**metadata, **current} if keep_existing else {**current, **metadata}
+    if merged == current:
+        return payment
+    payment.metadata_ = check_metadata(merged)
+    _changed(session, payment, "payment.updated")
+    return payment
