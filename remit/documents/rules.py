@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from remit.errors import InvalidInput
-from remit.money import from_minor, parse_decimal, quantize, to_minor
+from remit.money import format_minor, from_minor, parse_amount, parse_decimal, quantize, to_minor
 
 # Unissued states a document can be created in; "quote" may be paid (which issues it).
 UNISSUED = ("draft", "quote")
@@ -84,3 +84,42 @@ def derive_status(*, current: str, issued: bool, voided: bool, total_minor: int,
     if settled_minor > 0:
         return "partially_paid"
     return "open"
+
+
+DISCOUNT_TYPES = ("fixed", "percentage")
+
+
+def document_discount_minor(*, discount_type: str, value: object, base_minor: int, currency: str) -> int:
+    """A discount on the whole document: a fixed amount, or a percentage of ``base_minor`` rounded half-up once.
+
+    ``base_minor`` is what the lines come to after their own discounts and
+    before tax; the discount can take it to zero, never below.
+    """
+    if discount_type not in DISCOUNT_TYPES:
+        raise InvalidInput(field="discount_type", detail="discount_type is fixed or percentage.")
+    if discount_type == "percentage":
+        rate = parse_tax_rate(value, field="discount")
+        return to_minor(quantize(from_minor(base_minor, currency) * rate / 100, currency), currency)
+    minor = to_minor(parse_amount(value, currency=currency, field="discount"), currency)
+    if minor > base_minor:
+        raise InvalidInput(field="discount", detail=(
+            f"discount {format_minor(minor, currency)} exceeds the {format_minor(base_minor, currency)} "
+            f"{currency} the lines come to."))
+    return minor
+
+
+def spread_minor(total_minor: int, weights: list[int]) -> list[int]:
+    """Split ``total_minor`` over lines in proportion to ``weights``, exactly.
+
+    Each share is rounded down and the minor units left over go to the
+    largest remainders (the earlier line on a tie), so the shares always sum
+    to the total and no share exceeds its weight when the total does not.
+    """
+    whole = sum(weights)
+    if whole == 0:
+        return [0] * len(weights)
+    shares = [total_minor * weight // whole for weight in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: (-(total_minor * weights[i] % whole), i))
+    for index in remainders[: total_minor - sum(shares)]:
+        shares[index] += 1
+    return shares

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -15,7 +15,15 @@ from remit.businesses.numbering import next_number
 from remit.businesses.service import get_business
 from remit.customers.service import check_metadata, get_customer
 from remit.documents.models import KINDS, Document, DocumentLine
-from remit.documents.rules import derive_status, document_totals, line_amounts, parse_quantity, parse_tax_rate
+from remit.documents.rules import (
+    derive_status,
+    document_discount_minor,
+    document_totals,
+    line_amounts,
+    parse_quantity,
+    parse_tax_rate,
+    spread_minor,
+)
 from remit.errors import (
     AlreadyExists,
     CurrencyMismatch,
@@ -27,7 +35,7 @@ from remit.errors import (
 from remit.events.service import record_event
 from remit.ledger import service as ledger
 from remit.ledger.rules import issue_postings
-from remit.money import format_minor, parse_minor, rate_text, resolve_rate
+from remit.money import format_minor, from_minor, parse_minor, rate_text, resolve_rate
 from remit.tenancy import owned
 from remit.timestamps import today_in, utcnow
 
@@ -101,6 +109,31 @@ def _build_lines(business_id: int, currency: str, lines: Sequence[LineInput]) ->
     return built
 
 
+def _with_document_discount(currency: str, lines: Sequence[LineInput], discount_type: str | None,
+                            discount: object | None) -> Sequence[LineInput]:
+    """Spread a whole-document discount onto the lines, in proportion to what each comes to before tax.
+
+    Storing it as line discounts keeps totals, tax and the ledger on the one
+    path every document takes; ``Document.discount_minor`` then includes it.
+    """
+    if (discount_type is None and discount is None) or not lines:
+        return lines
+    if discount_type is None or discount is None:
+        raise InvalidInput(field="discount_type" if discount_type is None else "discount",
+                           detail="A document discount needs both discount_type and discount.")
+    nets = [amounts.net_minor for amounts in (
+        line_amounts(quantity=parse_quantity(line.quantity, field=f"lines/{i}/quantity"),
+                     unit_price_minor=parse_minor(line.unit_price, currency=currency, field=f"lines/{i}/unit_price"),
+                     discount_minor=parse_minor(line.discount, currency=currency, field=f"lines/{i}/discount"),
+                     tax_rate=Decimal(0), currency=currency, field=f"lines/{i}")
+        for i, line in enumerate(lines))]
+    total = document_discount_minor(discount_type=discount_type, value=discount, base_minor=sum(nets),
+                                    currency=currency)
+    return [replace(line, discount=from_minor(parse_minor(line.discount, currency=currency, field="discount") + share,
+                                              currency))
+            for line, share in zip(lines, spread_minor(total, nets), strict=True)]
+
+
 def _set_lines(doc: Document, lines: list[DocumentLine]) -> None:
     totals = document_totals(lines)  # type: ignore[arg-type]
     doc.lines = lines
@@ -129,8 +162,14 @@ def create_document(
     location_id: int | None = None,
     channel: str = "native",
     metadata: dict[str, str] | None = None,
+    discount_type: str | None = None,
+    discount: object | None = None,
 ) -> Document:
-    """Create a document; ``state`` "open" issues it now, "draft" or "quote" leaves it unissued."""
+    """Create a document; ``state`` "open" issues it now, "draft" or "quote" leaves it unissued.
+
+    ``discount_type`` ("fixed" or "percentage") with ``discount`` takes a
+    discount off the whole document, spread onto its lines before tax.
+    """
     if kind not in KINDS:
         raise InvalidInput(field="kind", detail=f"kind is one of {', '.join(KINDS)}.")
     if state not in ("open", "draft", "quote"):
@@ -168,6 +207,7 @@ def create_document(
         channel=channel,
         metadata_=check_metadata(metadata),
     )
+    lines = _with_document_discount(customer.currency, lines, discount_type, discount)
     _set_lines(doc, _build_lines(business_id, customer.currency, lines))
     session.add(doc)
     session.flush()
@@ -259,8 +299,15 @@ def update_document(
     reference: str | None = None,
     notes: str | None = None,
     metadata: dict[str, str] | None = None,
+    discount_type: str | None = None,
+    discount: object | None = None,
 ) -> Document:
-    """Edit a document while nothing is settled on it (a paid invoice never silently reopens)."""
+    """Edit a document while nothing is settled on it (a paid invoice never silently reopens).
+
+    A whole-document discount (as on create) applies to the ``lines`` given with it.
+    """
+    if lines is None and (discount_type is not None or discount is not None):
+        raise InvalidInput(field="lines", detail="A document discount is spread onto lines; send the lines with it.")
     doc = get_document(session, business_id=business_id, document_id=document_id)
     doc = lock_documents(session, business_id=business_id, ids=[doc.id])[doc.id]
     if expected_version is not None and expected_version != doc.version:
@@ -276,6 +323,7 @@ def update_document(
                        memo=f"edit of {doc.kind} {doc.number}")
         doc.issued_at = None
     if lines is not None:
+        lines = _with_document_discount(doc.currency, lines, discount_type, discount)
         _set_lines(doc, _build_lines(business_id, doc.currency, lines))
     if issue_date is not None:
         doc.issue_date = issue_date

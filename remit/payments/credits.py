@@ -173,12 +173,16 @@ def void_refund(session: Session, *, business_id: int, refund_id: int) -> Refund
     return refund
 
 
-def _release(session: Session, *, business_id: int, document_id: int) -> tuple[Document, dict[int, Payment], dict[int, int]]:
+def _release(session: Session, *, business_id: int, document_id: int,
+             only_if_paid: bool = False) -> tuple[Document, dict[int, Payment], dict[int, int]]:
     """Take every settlement off a document; returns the cash freed per payment."""
     get_document(session, business_id=business_id, document_id=document_id)
     doc = lock_documents(session, business_id=business_id, ids=[document_id])[document_id]
     if doc.status == "void":
         raise InvalidState(resource="document", id=doc.id, state="void", action="cancelling")
+    if only_if_paid and doc.status != "paid":
+        raise InvalidState(resource="document", id=doc.id, state=doc.status,
+                           action="refunding it whole (only a paid document can be)")
     allocations = list(session.execute(
         select(Allocation).where(Allocation.document_id == doc.id, Allocation.status == "applied")
         .order_by(Allocation.id)).scalars())
@@ -213,12 +217,15 @@ def cancel_document(session: Session, *, business_id: int, document_id: int) -> 
 
 
 def refund_document(session: Session, *, business_id: int, document_id: int, refund_date: date | None = None,
-                    method_id: int | None = None, reference: str | None = None) -> list[Refund]:
+                    method_id: int | None = None, reference: str | None = None,
+                    only_if_paid: bool = False) -> list[Refund]:
     """Keepup's whole-sale refund: release every settlement, void the sale, pay the cash back out.
 
     Deductions (discounts, TDS...) were never cash, so only cash is refunded.
+    ``only_if_paid`` refuses (409) a document not fully paid, checked on the locked row.
     """
-    doc, payments, freed = _release(session, business_id=business_id, document_id=document_id)
+    doc, payments, freed = _release(session, business_id=business_id, document_id=document_id,
+                                    only_if_paid=only_if_paid)
     void_unsettled(session, doc=doc, reason="refunded")
     session.flush()
     return [

@@ -59,6 +59,8 @@ class AllocationInput:
     tax_withheld: object = "0"
     rounding: object = "0"
     write_off: object = "0"
+    # Keepup's "pay this sale": ``amount`` is a ceiling, cut to what the live balance leaves after deductions.
+    up_to_balance: bool = False
 
 
 @dataclass(slots=True)
@@ -135,6 +137,22 @@ def _requested(inputs: Sequence[AllocationInput], currency: str) -> list[Request
             )
         )
     return requested
+
+
+def _up_to_balance(requested: list[Requested], inputs: Sequence[AllocationInput],
+                   documents: dict[int, Document]) -> list[Requested]:
+    """Cut "up to balance" asks to the live (locked) balance, so the excess stays with the payment.
+
+    A document with nothing left keeps the full ask, so the over-settlement
+    error that follows states its live balance.
+    """
+    cut = []
+    for ask, given in zip(requested, inputs, strict=True):
+        room = documents[ask.document_id].balance_due_minor - ask.deductions.total_minor
+        if given.up_to_balance and room > 0:
+            ask = replace(ask, amount_minor=min(ask.amount_minor, room))
+        cut.append(ask)
+    return cut
 
 
 def _method(session: Session, business_id: int, method_id: int | None) -> PaymentMethod | None:
@@ -230,6 +248,7 @@ def _prepare(session: Session, *, business_id: int, customer_id: int, data: Paym
             if doc.status not in PAYABLE and doc.status != "quote":
                 raise DocumentNotPayable(field=f"allocations/{index}/document_id", document_id=doc.id,
                                          document_number=doc.number, doc_status=doc.status)
+        requested = _up_to_balance(requested, data.allocations, documents)
         open_docs = {doc_id: _as_open(doc) for doc_id, doc in documents.items()}
         # A quote's balance is its total: paying it issues it.
         planned = plan_requested(amount_minor=tendered - budget_taken_minor, requested=requested, documents=open_docs,
