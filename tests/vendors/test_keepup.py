@@ -412,3 +412,18 @@ def test_malformed_bodies_and_wrong_types(shop: Tenant) -> None:
     response = shop.post(add, json={"items": [{"item_name": "x", "price": 12.5, "quantity": 2}], "phone_number": 98})
     assert response.status_code == 200 and response.json()["data"]["balance_due"] == "25.00"
     assert keepup_error(shop.get(url), 405)
+
+
+def test_alert_goes_by_sms_when_only_a_phone_is_known(engine: Engine, shop: Tenant) -> None:
+    sale = add_sale(shop, "10.00", customer_email=None, phone_number="9822222222", customer_name="Chitra")
+    assert pay(shop, sale["sale_id"], "4.00", alert_customer="yes").status_code == 200
+    assert pay(shop, sale["sale_id"], "1.00", alert_customer="no").status_code == 200
+    with read_session(engine) as session:
+        notices = session.execute(select(Event.payload).where(Event.business_id == shop.business_id,
+                                                              Event.type == "notification.requested")).scalars().all()
+    assert [(n["channel"], n["recipient"], n["balance_due"]) for n in notices] == [("sms", "9822222222", "6.00")]
+
+
+def test_unknown_paths_answer_in_keepup_shape(shop: Tenant) -> None:
+    assert keepup_error(shop.get(f"{KEEPUP}/products"), 404)
+    assert keepup_error(shop.client.delete(f"{KEEPUP}/sales/cancel/1", headers=shop.headers()), 405)
