@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.businesses.models import PaymentMethod
+from remit.businesses.models import Business, DepositAccount, PaymentMethod
 from remit.businesses.numbering import next_number
 from remit.businesses.service import get_business
 from remit.documents.models import Document
@@ -110,6 +110,18 @@ def _refund(session: Session, *, payment: Payment, amount_minor: int, refund_dat
         reference=reference,
         description=description,
     )
+    _post_refund(session, business=business, payment=payment, refund=refund, deposit=deposit, rate=rate)
+    session.add(refund)
+    session.flush()
+    record_event(session, business_id=business.id, type="payment.refunded", subject_type="payment",
+                 subject_id=payment.id, payload={**payment_payload(payment), "refund_id": refund.id,
+                                                 "refund_amount": format_minor(amount_minor, payment.currency)})
+    return refund
+
+
+def _post_refund(session: Session, *, business: Business, payment: Payment, refund: Refund, deposit: DepositAccount,
+                 rate: Decimal) -> None:
+    """Post a refund's entry and take its amount off the payment's unused money."""
     codes = ledger.account_codes(session, business.id)
     refund.entry_id = ledger.post(
         session,
@@ -122,20 +134,14 @@ def _refund(session: Session, *, payment: Payment, amount_minor: int, refund_dat
             currency=payment.currency,
             rate=rate,
             base_currency=business.base_currency,
-            amount_minor=amount_minor,
-            credit_base_minor=credit_base(business, payment, amount_minor),
+            amount_minor=refund.amount_minor,
+            credit_base_minor=credit_base(business, payment, refund.amount_minor),
             customer_id=payment.customer_id,
             payment_id=payment.id,
         ),
     )
-    payment.refunded_minor += amount_minor
-    payment.unused_minor -= amount_minor
-    session.add(refund)
-    session.flush()
-    record_event(session, business_id=business.id, type="payment.refunded", subject_type="payment",
-                 subject_id=payment.id, payload={**payment_payload(payment), "refund_id": refund.id,
-                                                 "refund_amount": format_minor(amount_minor, payment.currency)})
-    return refund
+    payment.refunded_minor += refund.amount_minor
+    payment.unused_minor -= refund.amount_minor
 
 
 def refund_credit(session: Session, *, business_id: int, payment_id: int, amount: object,
@@ -277,26 +283,7 @@ def update_refund(session: Session, *, business_id: int, refund_id: int, amount:
     refund.deposit_account_id = deposit.id
     refund.reference = reference
     refund.description = description
-    codes = ledger.account_codes(session, business_id)
-    refund.entry_id = ledger.post(
-        session,
-        business_id=business_id,
-        entry_date=refund.refund_date,
-        source="refund",
-        memo=f"refund {refund.number} of payment {payment.number}",
-        postings=refund_postings(
-            deposit_account=codes[deposit.account_id],
-            currency=payment.currency,
-            rate=rate,
-            base_currency=business.base_currency,
-            amount_minor=minor,
-            credit_base_minor=credit_base(business, payment, minor),
-            customer_id=payment.customer_id,
-            payment_id=payment.id,
-        ),
-    )
-    payment.refunded_minor += minor
-    payment.unused_minor -= minor
+    _post_refund(session, business=business, payment=payment, refund=refund, deposit=deposit, rate=rate)
     session.flush()
     record_event(session, business_id=business_id, type="refund.updated", subject_type="refund", subject_id=refund.id,
                  payload={**payment_payload(payment), "refund_id": refund.id,
