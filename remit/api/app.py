@@ -14,7 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
-from remit.api import problems
+from remit.api import logs, problems
 from remit.api.routes import ROUTERS
 from remit.config import get_settings
 from remit.db import make_engine
@@ -50,6 +50,7 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
     app = FastAPI(title="Remit", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.engine = engine
     problems.install(app)
+    logs.install()
     for router in ROUTERS + VENDOR_ROUTERS:
         app.include_router(router)
 
