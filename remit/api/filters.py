@@ -77,6 +77,24 @@ def amount_filter(minor_column: Any, currency_column: Any, operator: str, text: 
     return or_(*[(currency_column == currency) & bound for currency, bound in per_currency])
 
 
+def amount_bounds(minor_column: Any, currency_column: Any, name: str, *, eq: str | None, lt: str | None,
+                  le: str | None, gt: str | None, ge: str | None) -> list:
+    """The five amount comparisons a list offers (``amount``, ``amount_less_than``...) for one column."""
+    asked = (("eq", name, eq), ("lt", f"{name}_less_than", lt), ("le", f"{name}_less_equals", le),
+             ("gt", f"{name}_greater_than", gt), ("ge", f"{name}_greater_equals", ge))
+    return [amount_filter(minor_column, currency_column, operator, text, parameter)
+            for operator, parameter, text in asked if text is not None]
+
+
+def payments_on_document(document_id: int) -> ColumnElement:
+    """Payments with live money on a document: an allocation or an applied credit."""
+    allocated = select(Allocation.payment_id).where(Allocation.document_id == document_id,
+                                                    Allocation.status != "reversed")
+    credited = select(CreditApplication.payment_id).where(CreditApplication.document_id == document_id,
+                                                          CreditApplication.status == "applied")
+    return Payment.id.in_(allocated.union(credited))
+
+
 Text = Annotated[str | None, Query(max_length=200)]
 Amount = Annotated[str | None, Query(description="An exact decimal amount.", examples=["95.00"])]
 
@@ -114,23 +132,15 @@ def _payment_filters(
     if method is not None:
         conditions.append(Payment.method_id.in_(select(PaymentMethod.id).where(PaymentMethod.code == method)))
     if document_id is not None:
-        on_document = (select(Allocation.payment_id).where(Allocation.document_id == document_id,
-                                                           Allocation.status != "reversed")
-                       .union(select(CreditApplication.payment_id).where(CreditApplication.document_id == document_id,
-                                                                        CreditApplication.status == "applied")))
-        conditions.append(Payment.id.in_(on_document))
+        conditions.append(payments_on_document(document_id))
     conditions += text_filters(Customer.name, exact=customer_name, startswith=customer_name_startswith,
                                contains=customer_name_contains)
     conditions += text_filters(func.coalesce(Payment.reference, ""), exact=reference_number,
                                startswith=reference_number_startswith, contains=reference_number_contains)
     conditions += date_filters(Payment.payment_date, on=date, start=date_start, end=date_end, before=date_before,
                                after=date_after)
-    for operator, name, text in (("eq", "amount", amount), ("lt", "amount_less_than", amount_less_than),
-                                 ("le", "amount_less_equals", amount_less_equals),
-                                 ("gt", "amount_greater_than", amount_greater_than),
-                                 ("ge", "amount_greater_equals", amount_greater_equals)):
-        if text is not None:
-            conditions.append(amount_filter(Payment.amount_minor, Payment.currency, operator, text, name))
+    conditions += amount_bounds(Payment.amount_minor, Payment.currency, "amount", eq=amount, lt=amount_less_than,
+                                le=amount_less_equals, gt=amount_greater_than, ge=amount_greater_equals)
     if search_text:
         conditions.append(any_contains(search_text, Payment.number, Payment.reference, Payment.notes, Customer.name))
     return conditions

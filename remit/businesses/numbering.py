@@ -43,9 +43,8 @@ def next_number(session: Session, *, business_id: int, kind: str) -> str:
     return f"{prefix}{value - 1:0{padding}d}"
 
 
-def set_numbering(session: Session, *, business_id: int, kind: str, prefix: str | None = None,
-                  padding: int | None = None, next_value: int | None = None) -> NumberSequence:
-    """Change how one kind is numbered. ``next_value`` may only move forward, so numbers never repeat."""
+def _locked_sequence(session: Session, *, business_id: int, kind: str) -> NumberSequence:
+    """One kind's sequence row, locked so changes to it queue."""
     sequence = session.execute(
         select(NumberSequence)
         .where(NumberSequence.business_id == business_id, NumberSequence.kind == kind)
@@ -53,6 +52,13 @@ def set_numbering(session: Session, *, business_id: int, kind: str, prefix: str 
     ).scalar_one_or_none()
     if sequence is None:
         raise InvalidInput(field="kind", detail=f"kind is one of {', '.join(DEFAULT_SEQUENCES)}.")
+    return sequence
+
+
+def set_numbering(session: Session, *, business_id: int, kind: str, prefix: str | None = None,
+                  padding: int | None = None, next_value: int | None = None) -> NumberSequence:
+    """Change how one kind is numbered. ``next_value`` may only move forward, so numbers never repeat."""
+    sequence = _locked_sequence(session, business_id=business_id, kind=kind)
     if prefix is not None:
         if len(prefix) > 20:
             raise InvalidInput(field="prefix", detail="prefix is at most 20 characters.")
@@ -99,13 +105,7 @@ def next_number_after_last(session: Session, *, business_id: int, kind: str) -> 
     """
     from remit.documents.models import Document  # documents build on numbering, not the other way round
 
-    sequence = session.execute(
-        select(NumberSequence)
-        .where(NumberSequence.business_id == business_id, NumberSequence.kind == kind)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if sequence is None:
-        raise InvalidInput(field="kind", detail=f"kind is one of {', '.join(DEFAULT_SEQUENCES)}.")
+    sequence = _locked_sequence(session, business_id=business_id, kind=kind)
     last = session.execute(
         select(Document.number).where(Document.business_id == business_id, Document.kind == kind)
         .order_by(Document.id.desc()).limit(1)

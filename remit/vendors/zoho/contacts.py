@@ -29,6 +29,8 @@ from remit.vendors.base import vendor_router
 from remit.vendors.zoho.formats import CustomField, custom_fields, custom_metadata, descending, page_context, page_of
 from remit.vendors.zoho.wire import (
     Body,
+    ZohoCaller,
+    ZohoData,
     ZohoId,
     body_id,
     number,
@@ -38,14 +40,10 @@ from remit.vendors.zoho.wire import (
     render,
     required,
     zid,
-    zoho_body,
-    zoho_caller,
     zoho_key,
 )
 
 router = vendor_router("", "zoho", render)
-ZohoCaller = Annotated[Caller, Depends(zoho_caller)]
-ZohoData = Annotated[dict[str, Any], Depends(zoho_body)]
 Text = Annotated[str | None, Query(max_length=100)]
 FILTERS = {"Status.All": None, "Status.Active": True, "Status.Inactive": False}
 

@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from remit.api.deps import Caller, IdempotencyDep
-from remit.api.filters import amount_filter, any_contains, date_filters, text_filters
+from remit.api.filters import amount_bounds, any_contains, date_filters, text_filters
 from remit.api.schemas.common import AmountIn, RateIn
 from remit.api.transactions import fetch, mutate
 from remit.businesses.models import PaymentMethod
@@ -37,6 +37,8 @@ from remit.vendors.base import vendor_router
 from remit.vendors.zoho.formats import CustomField, custom_fields, custom_metadata, descending, page_context, page_of
 from remit.vendors.zoho.wire import (
     Body,
+    ZohoCaller,
+    ZohoData,
     ZohoId,
     body_id,
     day,
@@ -48,13 +50,9 @@ from remit.vendors.zoho.wire import (
     render,
     required,
     zid,
-    zoho_body,
-    zoho_caller,
 )
 
 router = vendor_router("", "zoho", render)
-ZohoCaller = Annotated[Caller, Depends(zoho_caller)]
-ZohoData = Annotated[dict[str, Any], Depends(zoho_body)]
 Text = Annotated[str | None, Query(max_length=100)]
 # Zoho's invoices are every document a customer owes on; quotes are Zoho's estimates, not served here.
 SHOWN = Document.kind != "quote"
@@ -169,12 +167,8 @@ def invoice_filters(
                                after=date_after)
     conditions += date_filters(Document.due_date, on=due_date, start=due_date_start, end=due_date_end,
                                before=due_date_before, after=due_date_after)
-    for operator, name, text in (("eq", "total", total), ("lt", "total_less_than", total_less_than),
-                                 ("le", "total_less_equals", total_less_equals),
-                                 ("gt", "total_greater_than", total_greater_than),
-                                 ("ge", "total_greater_equals", total_greater_equals)):
-        if text is not None:
-            conditions.append(amount_filter(Document.total_minor, Document.currency, operator, text, name))
+    conditions += amount_bounds(Document.total_minor, Document.currency, "total", eq=total, lt=total_less_than,
+                                le=total_less_equals, gt=total_greater_than, ge=total_greater_equals)
     if customer_id is not None:
         try:
             conditions.append(Document.customer_id == body_id(customer_id, field="customer_id", resource="customer"))

@@ -13,7 +13,7 @@ from sqlalchemy import Numeric, cast, func, select
 from sqlalchemy.orm import Session
 
 from remit.api.deps import Caller, IdempotencyDep
-from remit.api.filters import amount_filter, any_contains, date_filters, text_filters
+from remit.api.filters import amount_bounds, any_contains, date_filters, payments_on_document, text_filters
 from remit.api.schemas.common import AmountIn, RateIn
 from remit.api.transactions import fetch, mutate
 from remit.businesses.models import DepositAccount, PaymentMethod
@@ -22,7 +22,7 @@ from remit.errors import InvalidInput, NotFound
 from remit.events.service import record_event
 from remit.money import format_minor
 from remit.payments import credits
-from remit.payments.models import Allocation, CreditApplication, Payment, Refund
+from remit.payments.models import Payment, Refund
 from remit.payments.service import (
     AllocationInput,
     PaymentInput,
@@ -43,11 +43,21 @@ from remit.vendors.zoho.formats import (
     page_of,
 )
 from remit.vendors.zoho.payment_views import present_payment, present_payments, present_refunds
-from remit.vendors.zoho.wire import Body, ZohoId, body_id, ok, parse, path_id, render, required, zoho_body, zoho_caller
+from remit.vendors.zoho.wire import (
+    Body,
+    ZohoCaller,
+    ZohoData,
+    ZohoId,
+    body_id,
+    ok,
+    parse,
+    path_id,
+    render,
+    required,
+    zoho_caller,
+)
 
 router = vendor_router("", "zoho", render)
-ZohoCaller = Annotated[Caller, Depends(zoho_caller)]
-ZohoData = Annotated[dict[str, Any], Depends(zoho_body)]
 Page = Annotated[int, Query(ge=1, le=2**31)]
 PerPage = Annotated[int, Query(ge=1, le=200)]
 Text = Annotated[str | None, Query(max_length=100)]
@@ -167,21 +177,12 @@ def payment_filters(
                                startswith=payment_mode_startswith, contains=payment_mode_contains)
     conditions += date_filters(Payment.payment_date, on=date, start=date_start, end=date_end, before=date_before,
                                after=date_after)
-    for operator, name, text in (("eq", "amount", amount), ("lt", "amount_less_than", amount_less_than),
-                                 ("le", "amount_less_equals", amount_less_equals),
-                                 ("gt", "amount_greater_than", amount_greater_than),
-                                 ("ge", "amount_greater_equals", amount_greater_equals)):
-        if text is not None:
-            conditions.append(amount_filter(Payment.amount_minor, Payment.currency, operator, text, name))
+    conditions += amount_bounds(Payment.amount_minor, Payment.currency, "amount", eq=amount, lt=amount_less_than,
+                                le=amount_less_equals, gt=amount_greater_than, ge=amount_greater_equals)
     if customer_id is not None:
         conditions.append(Payment.customer_id == _filter_id(customer_id, "customer_id"))
     if invoice_id is not None:
-        document_id = _filter_id(invoice_id, "invoice_id")
-        on_invoice = (select(Allocation.payment_id).where(Allocation.document_id == document_id,
-                                                          Allocation.status != "reversed")
-                      .union(select(CreditApplication.payment_id).where(
-                          CreditApplication.document_id == document_id, CreditApplication.status == "applied")))
-        conditions.append(Payment.id.in_(on_invoice))
+        conditions.append(payments_on_document(_filter_id(invoice_id, "invoice_id")))
     applied = filter_by or "PaymentMode.All"
     code = filter_code(applied)
     if code is not None:

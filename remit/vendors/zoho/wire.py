@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, RootModel, ValidationError
 
@@ -228,3 +228,7 @@ def required(value: Any, field: str) -> Any:
     if value is None:
         raise InvalidInput(f"{field} is required.", field=field)
     return value
+
+
+ZohoCaller = Annotated[Caller, Depends(zoho_caller)]
+ZohoData = Annotated[dict[str, Any], Depends(zoho_body)]
