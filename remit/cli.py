@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -26,7 +27,7 @@ from remit.businesses.models import Business
 from remit.businesses.service import create_api_key, create_business, find_business
 from remit.check import check_books
 from remit.config import get_settings
-from remit.db import make_engine, read_session, write
+from remit.db import make_engine, pool_share, read_session, write
 from remit.documents.models import Document
 from remit.errors import NotFound, RemitError
 from remit.migrate import migrate
@@ -134,15 +135,30 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes, each with its own connection pool.",
                                          envvar="REMIT_WORKERS", min=1)] = 1,
 ) -> None:
-    """Run migrations, then serve the HTTP API with uvicorn."""
+    """Run migrations, then serve the HTTP API with uvicorn.
+
+    Each worker is a process with its own connection pool, sized to its share
+    of REMIT_DB_CONNECTIONS. Migrations run once here, before any worker starts.
+    """
     import uvicorn
 
     engine = _migrated_engine()
     engine.dispose()
-    out.print(f"Remit on http://{host}:{port} (database {_shown_url()}); API docs at /docs, health at /healthz",
-              highlight=False, soft_wrap=True)
-    # An import string, not the app object: uvicorn needs it to start more than one worker.
-    uvicorn.run("remit.api.app:app", host=host, port=port, workers=workers)
+    settings = get_settings()
+    share = pool_share(settings.db_connections, workers)
+    out.print(f"Remit on http://{host}:{port} (database {_shown_url()}; {workers} worker(s), up to {share} "
+              f"connections each); API docs at /docs, health at /healthz", highlight=False, soft_wrap=True)
+    # Workers are new processes that read their settings afresh: tell them how many share the connections.
+    before = os.environ.get("REMIT_WORKERS")
+    os.environ["REMIT_WORKERS"] = str(workers)
+    try:
+        # An import string, not the app object: uvicorn needs it to start more than one worker.
+        uvicorn.run("remit.api.app:app", host=host, port=port, workers=workers)
+    finally:
+        if before is None:
+            del os.environ["REMIT_WORKERS"]
+        else:
+            os.environ["REMIT_WORKERS"] = before
 
 
 def _revision(engine: Engine) -> str | None:

@@ -18,9 +18,10 @@ from typing import TypeVar
 from sqlalchemy import BigInteger, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from remit.errors import WriteContention
+from remit.errors import DatabaseUnavailable, WriteContention
 
 T = TypeVar("T")
 
@@ -50,13 +51,28 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 5) -> Engine:
+def pool_share(connections: int, workers: int) -> int:
+    """One worker's share of the connections a whole server may open (at least 2, so a read and a write fit)."""
+    return max(2, connections // max(1, workers))
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 10,
+                pool_timeout_s: float = 30.0) -> Engine:
+    """An engine whose pool never exceeds ``pool_size`` connections.
+
+    No overflow: the pool size is the hard limit a worker may hold, so N
+    workers times their share stays inside PostgreSQL's ``max_connections``.
+    A request that cannot get a connection within ``pool_timeout_s`` fails as
+    ``DatabaseUnavailable`` (503), not as an error page.
+    """
     url = normalise_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout_s}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, **({} if in_memory else pool))
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -87,6 +103,21 @@ def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False, autoflush=True)
 
 
+def unavailable(exc: BaseException) -> DatabaseUnavailable | None:
+    """The database could not serve us at all (no free connection, connection lost, file unreadable).
+
+    Such a failure is not retried inside: a lost connection during COMMIT
+    leaves the outcome unknown, and only the client's Idempotency-Key can
+    retry that safely.
+    """
+    if isinstance(exc, PoolTimeout):
+        return DatabaseUnavailable(reason="no free connection in the pool")
+    if isinstance(exc, OperationalError):
+        said = str(exc.orig).strip().splitlines()
+        return DatabaseUnavailable(reason=said[0] if said else type(exc.orig).__name__)
+    return None
+
+
 def is_contention(exc: BaseException) -> bool:
     """Lock waits that a retry of the whole transaction can cure."""
     if isinstance(exc, RetryTransaction):
@@ -112,8 +143,11 @@ def write(engine: Engine, work: Callable[[Session], T], *, attempts: int = 8) ->
             session.commit()
             return result
         except Exception as exc:
-            session.rollback()
+            _discard(session)
             if not is_contention(exc):
+                down = unavailable(exc)
+                if down is not None:
+                    raise down from exc
                 raise
             if attempt == attempts:
                 raise WriteContention(attempts=attempts) from exc
@@ -124,12 +158,22 @@ def write(engine: Engine, work: Callable[[Session], T], *, attempts: int = 8) ->
     raise AssertionError("unreachable")
 
 
+def _discard(session: Session) -> None:
+    """Roll back; on a connection that is already gone the rollback itself fails, and that is fine."""
+    try:
+        session.rollback()
+    except DBAPIError:
+        pass
+
+
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """A session for reads only: on SQLite it does not take the write lock."""
     session = Session(engine.execution_options(remit_readonly=True), expire_on_commit=False)
     try:
         yield session
+    except (PoolTimeout, OperationalError) as exc:
+        raise unavailable(exc) from exc
     finally:
-        session.rollback()
+        _discard(session)
         session.close()

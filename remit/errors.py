@@ -16,6 +16,8 @@ class RemitError(Exception):
     title: ClassVar[str] = "Request failed"
     # str.format template over ``facts``; a subclass states its fact in words.
     template: ClassVar[str] = "The request could not be completed."
+    # Seconds a client should wait before trying again, for failures that pass on their own.
+    retry_after: ClassVar[int | None] = None
 
     def __init__(self, detail: str | None = None, *, field: str | None = None, **facts: Any) -> None:
         self.field = field
@@ -180,6 +182,17 @@ class WriteContention(RemitError):
     status = 503
     title = "Busy, try again"
     template = "The database stayed busy after {attempts} attempts; retry in a moment."
+    retry_after = 1
+
+
+class DatabaseUnavailable(RemitError):
+    """No connection could be had in time (pool exhausted, server restarting); nothing was written."""
+
+    code = "database_unavailable"
+    status = 503
+    title = "Database unavailable, try again"
+    template = "The database could not be reached ({reason}); nothing was written. Retry in a moment."
+    retry_after = 1
 
 
 # -- retries (rule 13) ---------------------------------------------------
@@ -196,3 +209,4 @@ class IdempotencyKeyInFlight(RemitError):
     status = 409
     title = "A request with this Idempotency-Key is still running"
     template = "The first request with Idempotency-Key {key!r} has not finished; retry in a moment."
+    retry_after = 1

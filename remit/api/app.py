@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from remit.api import logs, problems
 from remit.api.routes import ROUTERS
 from remit.config import get_settings
-from remit.db import make_engine
+from remit.db import make_engine, pool_share
 from remit.vendors import VENDOR_ROUTERS
 
 DESCRIPTION = """\
@@ -39,7 +39,9 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
     owns_engine = engine is None
     if engine is None:
         settings = get_settings()
-        engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+                             pool_size=pool_share(settings.db_connections, settings.workers),
+                             pool_timeout_s=settings.db_pool_timeout_s)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from remit.errors import RemitError, WriteContention
+from remit.errors import RemitError
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("remit.api")
@@ -112,7 +112,7 @@ def from_remit_error(error: RemitError) -> Response:
         # parameters and header names have no slash and are reported as such.
         where = {"parameter": error.field} if isinstance(error, ApiError) else {"pointer": "/" + error.field}
         errors.append({**where, "code": error.code, "detail": error.detail})
-    headers = {"Retry-After": "1"} if isinstance(error, WriteContention) else None
+    headers = None if error.retry_after is None else {"Retry-After": str(error.retry_after)}
     if isinstance(error, Unauthenticated):
         headers = {"WWW-Authenticate": 'Bearer realm="remit"'}
     return problem_response(status=error.status, code=error.code, title=error.title, detail=error.detail,

@@ -48,6 +48,14 @@ def as_remit_error(exc: RequestValidationError) -> RemitError:
     return InvalidInput("The request is invalid.")
 
 
+def render_with_retry(render: Render, error: RemitError) -> Response:
+    """The vendor's own shape, plus Retry-After when the failure passes on its own (contention, a key in flight)."""
+    response = render(error)
+    if error.retry_after is not None and "retry-after" not in response.headers:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def vendor_router(prefix: str, tag: str, render: Render) -> APIRouter:
     class VendorRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -57,7 +65,7 @@ def vendor_router(prefix: str, tag: str, render: Render) -> APIRouter:
                 try:
                     return await handler(ExactJSONRequest(request.scope, request.receive))
                 except RemitError as error:
-                    return render(error)
+                    return render_with_retry(render, error)
                 except RequestValidationError as error:
                     return render(as_remit_error(error))
                 except HTTPException as error:

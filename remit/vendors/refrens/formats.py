@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import RootModel
 
 from remit.api.problems import Unauthenticated
-from remit.errors import InvalidInput, RemitError, WriteContention
+from remit.errors import InvalidInput, RemitError
 
 # A Refrens id is 24 hex digits, like a MongoDB ObjectId: 8 name the kind of object, 16 hold our integer
 # id. Decoding needs no storage, and an invoice's id used as a payment's names nothing.
@@ -138,7 +138,6 @@ def render(error: RemitError) -> JSONResponse:
     """Every failure as FeathersJS states it: ``{name, message, code, className, data, errors}``."""
     status = error.status
     name = FEATHERS_NAMES.get(status, "GeneralError" if status >= 500 else "BadRequest")
-    headers = {"Retry-After": "1"} if isinstance(error, WriteContention) else None
     if isinstance(error, Unauthenticated):
         # The seed's exact answer: a client cannot tell a missing key from a revoked one.
         body = {"name": name, "message": "Invalid login", "code": 401, "className": "not-authenticated",
@@ -150,4 +149,4 @@ def render(error: RemitError) -> JSONResponse:
         data["field"] = field
     body = {"name": name, "message": error.detail, "code": status, "className": _kebab(name), "data": data,
             "errors": {field: error.detail} if field else {}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status)

@@ -1,0 +1,88 @@
+"""A real two-worker ``remit serve`` per engine, shared by a module's tests, and a fresh business per test."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from remit.businesses.service import create_business
+from remit.db import write
+from tests.conftest import POSTGRES_URL
+from tests.processes.harness import Server, remit_env
+
+_counter = itertools.count(1)
+
+
+@dataclass
+class Deployment:
+    """A running server, the engine under it, and the environment its CLI commands need."""
+
+    engine: Engine
+    env: dict[str, str]
+    server: Server
+
+
+@dataclass
+class Shop:
+    """One business on a deployment, with its key."""
+
+    deployment: Deployment
+    business_id: int
+    url_key: str
+    secret: str
+
+    @property
+    def url(self) -> str:
+        return self.deployment.server.url
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.secret}", **extra}
+
+    def call(self, method: str, path: str, json: Any = None, **headers: str) -> httpx.Response:
+        return httpx.request(method, f"{self.url}{path}", json=json, headers=self.headers(**headers), timeout=60)
+
+    def made(self, path: str, json: Any) -> dict[str, Any]:
+        """POST that must create: the new object's body."""
+        response = self.call("POST", path, json)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+def engine_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    if request.param == "sqlite":
+        engine = request.getfixturevalue("sqlite_engine")
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        if engine is None:
+            pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    where: Path = tmp_path_factory.mktemp(f"serve-{request.param}")
+    env = remit_env(engine_url(engine), where / "data")
+    with Server(env, where / "server.log", workers=2) as server:
+        yield Deployment(engine=engine, env=env, server=server)
+
+
+def open_shop(deployment: Deployment) -> Shop:
+    def make(session):  # type: ignore[no-untyped-def]
+        business, issued = create_business(session, name="Race Traders", url_key=f"race-{next(_counter)}",
+                                           base_currency="INR")
+        return business.id, business.url_key, issued.secret
+
+    business_id, url_key, secret = write(deployment.engine, make)
+    return Shop(deployment, business_id, url_key, secret)
+
+
+@pytest.fixture
+def shop(deployment: Deployment) -> Shop:
+    return open_shop(deployment)

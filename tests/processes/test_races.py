@@ -1,0 +1,152 @@
+"""Races through real processes: 4 client processes against a 2-worker ``remit serve``, on each engine.
+
+Rule 12 says no invoice is ever over-settled and no credit is spent twice,
+whatever the concurrency; rule 13 says a key runs once. Every request here
+is real HTTP to a real server, released together by a barrier, and no
+answer may be a 5xx: contention is queued or retried inside, never shown.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from decimal import Decimal
+
+from tests.processes.conftest import Shop
+from tests.processes.harness import Answer, Call, check_clean, fire
+
+
+def statuses(answers: list[Answer]) -> Counter:
+    return Counter(a.status if a.failure is None else a.failure for a in answers)
+
+
+def assert_no_server_errors(answers: list[Answer]) -> None:
+    broken = [(a.status, a.failure, a.body) for a in answers if a.failure or a.is_server_error]
+    assert broken == [], broken[:5]
+
+
+def is_problem(answer: Answer, status: int, code: str) -> bool:
+    return (answer.status == status and answer.headers.get("content-type") == "application/problem+json"
+            and answer.body["code"] == code)
+
+
+def customer(shop: Shop) -> int:
+    return shop.made("/v1/customers", {"name": "Meera Textiles"})["id"]
+
+
+def invoice(shop: Shop, customer_id: int, total: str) -> int:
+    return shop.made("/v1/documents", {"customer_id": customer_id, "kind": "invoice", "date": "2026-11-01",
+                                       "lines": [{"description": "Cotton", "quantity": "1", "unit_price": total}]})["id"]
+
+
+def payment_call(shop: Shop, customer_id: int, amount: str, allocations: list[dict], **headers: str) -> Call:
+    return Call("POST", "/v1/payments", {"customer_id": customer_id, "amount": amount, "method": "bank_transfer",
+                                         "date": "2026-11-20", "allocations": allocations},
+                shop.headers(**headers))
+
+
+def test_200_payments_of_10_race_for_one_invoice_of_1000(shop: Shop) -> None:
+    who = customer(shop)
+    target = invoice(shop, who, "1000.00")
+    calls = [payment_call(shop, who, "10.00", [{"document_id": target, "amount": "10.00"}]) for _ in range(200)]
+
+    answers = fire(shop.url, calls, processes=4)
+
+    assert_no_server_errors(answers)
+    assert statuses(answers) == {201: 100, 422: 100}
+    assert all(is_problem(a, 422, "document_over_settled") for a in answers if a.status != 201)
+    settled = shop.call("GET", f"/v1/documents/{target}").json()
+    assert (settled["status"], settled["balance_due"]) == ("paid", "0.00")
+    paid = [a.body["id"] for a in answers if a.status == 201]
+    assert len(set(paid)) == 100
+    listed = shop.call("GET", f"/v1/documents/{target}/payments").json()["data"]
+    assert len(listed) == 100
+    check_clean(shop.deployment.env, shop.url_key)
+
+
+def test_credit_applications_and_a_refund_race_for_500_of_unused_money(shop: Shop) -> None:
+    who = customer(shop)
+    credit = shop.made("/v1/payments", {"customer_id": who, "amount": "500.00", "method": "bank_transfer",
+                                        "allocations": []})
+    targets = [invoice(shop, who, "50.00") for _ in range(20)]
+    calls = [Call("POST", f"/v1/payments/{credit['id']}/allocations", {"document_id": doc, "amount": "50.00"},
+                  shop.headers()) for doc in targets]
+    calls.insert(7, Call("POST", f"/v1/payments/{credit['id']}/refunds", {"amount": "100.00", "method": "cash"},
+                         shop.headers()))
+
+    seen_unused: list[Decimal] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        # Read the payment throughout the race: its unused money must never be seen below zero.
+        while not done.is_set():
+            seen_unused.append(Decimal(shop.call("GET", f"/v1/payments/{credit['id']}").json()["unused_amount"]))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        answers = fire(shop.url, calls, processes=4)
+    finally:
+        done.set()
+        watcher.join()
+
+    assert_no_server_errors(answers)
+    refund, applications = answers[7], answers[:7] + answers[8:]
+    applied = sum(Decimal("50.00") for a in applications if a.status == 201)
+    refunded = Decimal("100.00") if refund.status == 201 else Decimal(0)
+    # Demand (1,100.00) exceeds the 500.00, so every cent is used, and not one cent more.
+    assert applied + refunded == Decimal("500.00")
+    assert all(is_problem(a, 422, "credit_insufficient") for a in applications if a.status != 201)
+    assert refund.status == 201 or refund.status == 422
+    final = shop.call("GET", f"/v1/payments/{credit['id']}").json()
+    assert (final["unused_amount"], final["refunded"]) == ("0.00", f"{refunded:.2f}")
+    assert seen_unused and min(seen_unused) >= 0
+    check_clean(shop.deployment.env, shop.url_key)
+
+
+def test_a_void_races_credit_applications_from_the_same_payment(shop: Shop) -> None:
+    who = customer(shop)
+    credit = shop.made("/v1/payments", {"customer_id": who, "amount": "300.00", "method": "bank_transfer",
+                                        "allocations": []})
+    targets = [invoice(shop, who, "40.00") for _ in range(12)]
+    calls = [Call("POST", f"/v1/payments/{credit['id']}/allocations", {"document_id": doc, "amount": "40.00"},
+                  shop.headers()) for doc in targets]
+    calls.insert(5, Call("DELETE", f"/v1/payments/{credit['id']}", None, shop.headers()))
+
+    answers = fire(shop.url, calls, processes=4)
+
+    assert_no_server_errors(answers)
+    void, applications = answers[5], answers[:5] + answers[6:]
+    assert void.status == 200 and void.body["status"] == "void"
+    # An application that got in before the void was reversed by it; one that came after it was refused
+    # (the payment is void), and so was one that found the 300.00 already spent (seven of 40.00 fit).
+    refused = [a for a in applications if a.status != 201]
+    assert all(is_problem(a, 409, "invalid_state") or is_problem(a, 422, "credit_insufficient") for a in refused)
+    assert len(applications) - len(refused) <= 7
+    final = shop.call("GET", f"/v1/payments/{credit['id']}").json()
+    assert (final["status"], final["unused_amount"], final["credit_applied"]) == ("void", "0.00", "0.00")
+    for doc in targets:
+        assert shop.call("GET", f"/v1/documents/{doc}").json()["balance_due"] == "40.00"
+    balance = shop.call("GET", f"/v1/customers/{who}/balance").json()
+    assert (balance["outstanding"], balance["credit"]) == ("480.00", "0.00")
+    check_clean(shop.deployment.env, shop.url_key)
+
+
+def test_50_in_flight_duplicates_of_one_idempotency_key_make_one_payment(shop: Shop) -> None:
+    who = customer(shop)
+    target = invoice(shop, who, "1000.00")
+    call = payment_call(shop, who, "250.00", [{"document_id": target, "amount": "250.00"}],
+                        **{"Idempotency-Key": "race-dup-1"})
+
+    answers = fire(shop.url, [call] * 50, processes=4)
+
+    assert_no_server_errors(answers)
+    created = [a for a in answers if a.status == 201]
+    assert created and {a.body["id"] for a in created} == {created[0].body["id"]}
+    firsts = [a for a in created if a.headers.get("idempotent-replayed") != "true"]
+    assert len(firsts) == 1
+    assert all(is_problem(a, 409, "idempotency_key_in_flight") for a in answers if a.status != 201)
+    assert all("retry-after" in a.headers for a in answers if a.status == 409)
+    assert shop.call("GET", f"/v1/documents/{target}").json()["balance_due"] == "750.00"
+    assert len(shop.call("GET", "/v1/payments").json()["data"]) == 1
+    check_clean(shop.deployment.env, shop.url_key)
