@@ -89,7 +89,7 @@ def _shown_url() -> str:
 
 def _engine() -> Engine:
     settings = get_settings()
-    return make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return make_engine(settings.database_url, lock_timeout_ms=settings.lock_timeout_ms)
 
 
 def _migrated_engine() -> Engine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -12,8 +13,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
 
     database_url: str = "sqlite:///./remit.db"
-    # How long one SQLite writer waits for another before the retry loop takes over.
-    sqlite_busy_timeout_ms: int = 5000
+    # How long one writer waits for another's lock (SQLite busy_timeout, PostgreSQL lock_timeout)
+    # before the retry loop takes over. The old name still works.
+    lock_timeout_ms: int = Field(5000, validation_alias=AliasChoices("REMIT_LOCK_TIMEOUT_MS",
+                                                                      "REMIT_SQLITE_BUSY_TIMEOUT_MS"))
     # Whole-transaction retries on lock contention before answering 503.
     write_attempts: int = 8
     host: str = "127.0.0.1"
@@ -25,6 +28,9 @@ class Settings(BaseSettings):
     db_connections: int = 40
     # How long a request waits for a free pooled connection before answering 503 with Retry-After.
     db_pool_timeout_s: float = 10.0
+    # An Idempotency-Key claimed by a request that never finished (its process was killed) is taken
+    # over by a retry after this long. Safe at any value: a slow original that loses its claim rolls back.
+    idempotency_stale_after_s: float = 60.0
     # Files Remit keeps itself (payment attachments) live under here, not in the database.
     data_dir: Path = Path("./data")
 

@@ -56,7 +56,7 @@ def pool_share(connections: int, workers: int) -> int:
     return max(2, connections // max(1, workers))
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 10,
+def make_engine(url: str, *, lock_timeout_ms: int = 5000, pool_size: int = 10,
                 pool_timeout_s: float = 30.0) -> Engine:
     """An engine whose pool never exceeds ``pool_size`` connections.
 
@@ -64,18 +64,24 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, pool_size: int = 10,
     workers times their share stays inside PostgreSQL's ``max_connections``.
     A request that cannot get a connection within ``pool_timeout_s`` fails as
     ``DatabaseUnavailable`` (503), not as an error page.
+
+    A writer waits at most ``lock_timeout_ms`` for another's lock (SQLite's
+    busy timeout, PostgreSQL's lock_timeout); then ``write`` retries the whole
+    transaction. Without that bound a PostgreSQL row lock waits forever, and
+    no request could promise to finish.
     """
     url = normalise_url(url)
     pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout_s}
     if url.startswith("sqlite"):
         in_memory = make_url(url).database in (None, "", ":memory:")
-        engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, **({} if in_memory else pool))
-        _configure_sqlite(engine, busy_timeout_ms)
+        engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000}, **({} if in_memory else pool))
+        _configure_sqlite(engine, lock_timeout_ms)
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool)
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={int(lock_timeout_ms)}"},
+                         **pool)
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, lock_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # The driver's own implicit BEGIN is deferred and fails under contention;
@@ -85,7 +91,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

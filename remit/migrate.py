@@ -26,6 +26,8 @@ def migrate(engine: Engine) -> None:
     config = alembic_config()
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
+            # Wait as long as another process's migration takes, however long the usual lock timeout is.
+            connection.execute(text("SET lock_timeout = 0"))
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
             connection.commit()
         try:
@@ -35,4 +37,5 @@ def migrate(engine: Engine) -> None:
         finally:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                connection.execute(text("RESET lock_timeout"))
                 connection.commit()

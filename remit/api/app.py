@@ -39,7 +39,7 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
     owns_engine = engine is None
     if engine is None:
         settings = get_settings()
-        engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        engine = make_engine(settings.database_url, lock_timeout_ms=settings.lock_timeout_ms,
                              pool_size=pool_share(settings.db_connections, settings.workers),
                              pool_timeout_s=settings.db_pool_timeout_s)
 

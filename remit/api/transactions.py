@@ -67,7 +67,7 @@ def mutate(caller: Caller, key: IdempotencyKey | None,
 
     def work_and_remember(session: Session) -> idempotency.StoredResponse:
         stored = _render(work(session))
-        idempotency.complete(session, claim_id=claimed, response=stored)
+        idempotency.complete(session, claim_id=claimed, key=key.key, response=stored)
         return stored
 
     try:

@@ -21,7 +21,7 @@ def impatient(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[
     monkeypatch.setenv("REMIT_WRITE_ATTEMPTS", "2")
     get_settings.cache_clear()
     path = tmp_path / "busy.db"
-    engine = make_engine(f"sqlite:///{path}", busy_timeout_ms=50)
+    engine = make_engine(f"sqlite:///{path}", lock_timeout_ms=50)
     migrate(engine)
     with TestClient(create_app(engine=engine), raise_server_exceptions=False) as client:
         yield path, new_tenant(engine, client)
@@ -44,3 +44,23 @@ def test_a_held_write_lock_answers_503_with_retry_after(impatient) -> None:  # t
     retried = tenant.post("/v1/api-keys", {"name": "busy"}, headers={"Idempotency-Key": "busy-1"})
     assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
     assert [k["name"] for k in tenant.get("/v1/api-keys").json()["data"]].count("busy") == 1
+
+
+def test_no_free_connection_answers_503_in_each_surfaces_shape(engine) -> None:  # type: ignore[no-untyped-def]
+    """Every pooled connection busy: the native API and a vendor API both say "retry", neither says 500."""
+    tiny = make_engine(engine.url.render_as_string(hide_password=False), pool_size=2, pool_timeout_s=0.05)
+    with TestClient(create_app(engine=tiny), raise_server_exceptions=False) as client:
+        tenant = new_tenant(engine, client)
+        held = [tiny.connect(), tiny.connect()]
+        try:
+            native = tenant.get("/v1/payments")
+            zoho = client.get("/zoho/invoice/v3/customerpayments", params={"organization_id": tenant.business_id},
+                              headers={"Authorization": f"Zoho-oauthtoken {tenant.secret}"})
+        finally:
+            for connection in held:
+                connection.close()
+        assert problem(native, 503, "database_unavailable")["detail"].startswith("The database could not be reached")
+        assert native.headers["retry-after"] == "1"
+        assert (zoho.status_code, zoho.json()["code"], zoho.headers["retry-after"]) == (429, 1070, "1")
+        assert tenant.get("/v1/payments").status_code == 200
+    tiny.dispose()

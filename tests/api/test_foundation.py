@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import func, select
 
 from remit import idempotency
 from remit.businesses.models import IdempotencyRecord
+from remit.config import get_settings
+from remit.errors import IdempotencyKeyInFlight
 from remit.db import read_session, write
 from tests.api.conftest import Tenant, problem
 
@@ -107,9 +110,30 @@ def test_in_flight_key_is_409(tenant: Tenant, engine) -> None:  # type: ignore[n
     # Claim the key as a concurrent first request would, then retry over HTTP while it is held.
     digest = hashlib.sha256(b"POST /v1/api-keys?\n" + b'{"name":"x"}').hexdigest()
     write(engine, lambda s: idempotency.claim(s, business_id=tenant.business_id, key="key-4", fingerprint=digest))
-    body = problem(tenant.post("/v1/api-keys", {"name": "x"}, headers={"Idempotency-Key": "key-4"}),
-                   409, "idempotency_key_in_flight")
-    assert "key-4" in body["detail"]
+    response = tenant.post("/v1/api-keys", {"name": "x"}, headers={"Idempotency-Key": "key-4"})
+    body = problem(response, 409, "idempotency_key_in_flight")
+    assert "key-4" in body["detail"] and response.headers["retry-after"] == "1"
+
+
+def test_a_claim_left_by_a_dead_process_is_taken_over_and_fences_out_its_owner(
+        tenant: Tenant, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After kill -9 a key's claim stays in flight; once stale, a retry runs, and the old owner can never commit."""
+    digest = hashlib.sha256(b"POST /v1/api-keys?\n" + b'{"name":"y"}').hexdigest()
+    orphan = write(engine, lambda s: idempotency.claim(s, business_id=tenant.business_id, key="key-5",
+                                                       fingerprint=digest))
+    monkeypatch.setenv("REMIT_IDEMPOTENCY_STALE_AFTER_S", "0")
+    get_settings.cache_clear()
+    try:
+        retried = tenant.post("/v1/api-keys", {"name": "y"}, headers={"Idempotency-Key": "key-5"})
+    finally:
+        get_settings.cache_clear()
+    assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
+    # Had the first owner only been slow, its commit now fails: its claim was replaced, so it rolls back.
+    stored = idempotency.StoredResponse(status=201, headers={}, body="{}")
+    with pytest.raises(IdempotencyKeyInFlight):
+        write(engine, lambda s: idempotency.complete(s, claim_id=orphan, key="key-5", response=stored))
+    replay = tenant.post("/v1/api-keys", {"name": "y"}, headers={"Idempotency-Key": "key-5"})
+    assert replay.headers["idempotent-replayed"] == "true" and replay.json() == retried.json()
 
 
 def test_openapi_documents_problem_responses(tenant: Tenant) -> None:

@@ -59,8 +59,17 @@ def engine_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+@dataclass
+class Stage:
+    """An engine, the environment a Remit process needs to use it, and a folder for logs and files."""
+
+    engine: Engine
+    env: dict[str, str]
+    where: Path
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Stage:
     if request.param == "sqlite":
         engine = request.getfixturevalue("sqlite_engine")
     else:
@@ -68,19 +77,27 @@ def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         if engine is None:
             pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
     where: Path = tmp_path_factory.mktemp(f"serve-{request.param}")
-    env = remit_env(engine_url(engine), where / "data")
-    with Server(env, where / "server.log", workers=2) as server:
-        yield Deployment(engine=engine, env=env, server=server)
+    return Stage(engine, remit_env(engine_url(engine), where / "data"), where)
 
 
-def open_shop(deployment: Deployment) -> Shop:
+@pytest.fixture(scope="module")
+def deployment(stage: Stage) -> Iterator[Deployment]:
+    with Server(stage.env, stage.where / "server.log", workers=2) as server:
+        yield Deployment(engine=stage.engine, env=stage.env, server=server)
+
+
+def new_business(engine: Engine) -> tuple[int, str, str]:
+    """A business made straight through the service: its id, url_key and API key."""
     def make(session):  # type: ignore[no-untyped-def]
         business, issued = create_business(session, name="Race Traders", url_key=f"race-{next(_counter)}",
                                            base_currency="INR")
         return business.id, business.url_key, issued.secret
 
-    business_id, url_key, secret = write(deployment.engine, make)
-    return Shop(deployment, business_id, url_key, secret)
+    return write(engine, make)
+
+
+def open_shop(deployment: Deployment) -> Shop:
+    return Shop(deployment, *new_business(deployment.engine))
 
 
 @pytest.fixture

@@ -8,15 +8,17 @@ import time
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from remit.db import Base, make_engine, read_session, write
+from remit.businesses.models import Business
+from remit.db import Base, make_engine, new_session, pool_share, read_session, write
 from remit.documents.models import Document
-from remit.errors import WriteContention
+from remit.errors import DatabaseUnavailable, WriteContention
 from remit.migrate import migrate
 from remit.payments.models import Payment
+from tests.conftest import POSTGRES_URL
 from tests.factories import make_business, make_customer, make_invoice, pay
 
 
@@ -40,7 +42,7 @@ def test_sqlite_runs_wal_full_sync_foreign_keys(sqlite_engine):
 
 def test_sqlite_write_transactions_take_the_lock_at_begin(tmp_path):
     """BEGIN IMMEDIATE: a second writer waits at BEGIN instead of failing mid-transaction."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}", busy_timeout_ms=50)
+    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}", lock_timeout_ms=50)
     migrate(engine)
     holder = Session(engine)
     holder.execute(text("SELECT 1"))  # the session's BEGIN IMMEDIATE now holds the write lock
@@ -54,7 +56,7 @@ def test_sqlite_write_transactions_take_the_lock_at_begin(tmp_path):
 
 
 def test_contention_is_retried_until_the_lock_frees(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'retry.db'}", busy_timeout_ms=20)
+    engine = make_engine(f"sqlite:///{tmp_path / 'retry.db'}", lock_timeout_ms=20)
     migrate(engine)
     holder = Session(engine)
     holder.execute(text("SELECT 1"))
@@ -65,6 +67,46 @@ def test_contention_is_retried_until_the_lock_frees(tmp_path):
     assert time.monotonic() - started >= 0.1
     release.join()
     engine.dispose()
+
+
+def test_postgresql_lock_waits_are_bounded_then_retried(postgres_engine):
+    """A row lock held elsewhere is waited on for lock_timeout, retried, then WriteContention: never a hang."""
+    if postgres_engine is None:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    impatient = make_engine(POSTGRES_URL, lock_timeout_ms=50, pool_size=2)
+    business_id = write(postgres_engine, lambda s: make_business(s).id)
+    lock = select(Business).where(Business.id == business_id).with_for_update()
+    holder = new_session(postgres_engine)
+    holder.execute(lock)
+    try:
+        assert impatient.connect().execute(text("SHOW lock_timeout")).scalar() == "50ms"
+        with pytest.raises(WriteContention):
+            write(impatient, lambda s: s.execute(lock).scalar_one(), attempts=2)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert write(impatient, lambda s: s.execute(lock).scalar_one().id) == business_id
+    impatient.dispose()
+
+
+def test_an_exhausted_pool_is_database_unavailable_not_a_crash(engine):
+    """A request that cannot get a connection in time is told to retry; nothing hangs, nothing half-writes."""
+    tiny = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, pool_timeout_s=0.05)
+    held = tiny.connect()
+    try:
+        with pytest.raises(DatabaseUnavailable) as refused:
+            write(tiny, lambda s: s.execute(text("SELECT 1")).scalar())
+        assert refused.value.status == 503 and refused.value.retry_after == 1
+        with pytest.raises(DatabaseUnavailable), read_session(tiny) as reader:
+            reader.execute(text("SELECT 1"))
+    finally:
+        held.close()
+    assert write(tiny, lambda s: s.execute(text("SELECT 7")).scalar()) == 7
+    tiny.dispose()
+
+
+def test_pool_share_splits_the_connections_between_workers():
+    assert [pool_share(40, workers) for workers in (1, 2, 4, 30)] == [40, 20, 10, 2]
 
 
 def test_database_refuses_a_negative_balance_due(session):
