@@ -296,8 +296,8 @@ class Zoho(Api):
         return self._error(answer, 400, 24016) and "0.00" in answer.body["message"]
 
     def in_flight(self, answer: Answer) -> bool:
-        # Zoho documents no conflict status; Remit's wire.py maps every 409 to 400 with code 1001.
-        return self._error(answer, 400, 1001)
+        # Zoho documents no conflict status; a failure that passes on its own is its 429 "retry later".
+        return self._error(answer, 429, 1070)
 
 
 VENDORS = [Keepup(), Refrens(), HisabKitab(), Komet(), Zoho()]

@@ -4,7 +4,8 @@ Error codes Zoho documents are used as Zoho uses them: 57 (not authorized),
 1002 ("... does not exist"), 3004 (invalid customer), 24016 (more than the
 balance due), 5 (invalid URL), 4 (invalid value), 1000 (internal error).
 Zoho documents no code for a state conflict or for contention; Remit answers
-those with 1001 (HTTP 400) and 1070 (HTTP 429, retry later).
+those with 1001 (HTTP 400) and, for anything that passes on its own (contention, a
+key still in flight), 1070 (HTTP 429, retry later).
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ def describe(error: RemitError) -> tuple[int, int, str]:
         return 400, 24016, f"The amount entered is more than the balance due for the selected invoices. {error.detail}"
     if error.code == "body_malformed":
         return 400, 4, f"Invalid value passed for JSONString: {error.detail}"
-    if error.status == 503:
+    if error.retry_after is not None:
+        # Contention, no free connection, a key still in flight: all pass on their own, so they take
+        # Zoho's "retry later" answer, which its clients back off on, rather than a 400 they would not retry.
         return 429, 1070, error.detail
     if error.status == 409:
         return 400, 1001, error.detail
