@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -45,6 +46,12 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Routes and their database work run on worker threads, one connection each at a time. With no
+        # more threads than connections, a burst queues fairly for a thread instead of starving in the
+        # pool's wait until its timeout turns it into a 503.
+        slots = getattr(engine.pool, "size", None)
+        if callable(slots):
+            to_thread.current_default_thread_limiter().total_tokens = slots()
         yield
         if owns_engine:
             engine.dispose()

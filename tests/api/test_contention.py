@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,16 @@ def test_no_free_connection_answers_503_in_each_surfaces_shape(engine) -> None: 
         assert (zoho.status_code, zoho.json()["code"], zoho.headers["retry-after"]) == (429, 1070, "1")
         assert tenant.get("/v1/payments").status_code == 200
     tiny.dispose()
+
+
+def test_a_burst_bigger_than_the_pool_queues_for_a_thread_not_for_a_connection(engine) -> None:  # type: ignore[no-untyped-def]
+    """Each worker runs at most as many request threads as it has connections, so none times out in the pool."""
+    small = make_engine(engine.url.render_as_string(hide_password=False), pool_size=2, pool_timeout_s=0.05)
+    with TestClient(create_app(engine=small), raise_server_exceptions=False) as client:
+        tenant = new_tenant(engine, client)
+        customer = tenant.post("/v1/customers", {"name": "Burst Stores"}).json()["id"]
+        with ThreadPoolExecutor(24) as pool:
+            answers = list(pool.map(lambda n: tenant.post("/v1/payments", {
+                "customer_id": customer, "amount": f"{n + 1}.00", "method": "cash", "allocations": []}), range(48)))
+    assert Counter(a.status_code for a in answers) == {201: 48}
+    small.dispose()
