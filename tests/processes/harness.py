@@ -126,15 +126,15 @@ class Server:
         self.kill()
 
     def _reap_group(self) -> None:
-        """Wait until no process of the group is left, so the next start cannot meet a survivor."""
+        """Wait until every process of the group is dead, so the next start cannot meet a survivor.
+
+        Dead is enough: the killed workers stay zombies until init reaps them,
+        but a zombie holds no socket, lock or file.
+        """
         assert self.process is not None
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(self.process.pid, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.02)
+        while _living_in_group(self.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -144,6 +144,19 @@ class Server:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def _living_in_group(pgid: int) -> bool:
+    """Whether any process of the group is still running (a zombie is not)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name may hold spaces or parentheses: the fields after its last ")" are fixed.
+            state, _ppid, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
 
 
 # -- clients ------------------------------------------------------------------------------
