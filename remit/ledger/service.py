@@ -147,7 +147,9 @@ def trial_balance(session: Session, *, business_id: int) -> list[TrialBalanceRow
     """Net base-currency balance of every account, debit or credit side."""
     rows = session.execute(
         select(Account.code, Account.name, Account.type, func.coalesce(func.sum(JournalLine.base_amount_minor), 0))
-        .outerjoin(JournalLine, JournalLine.account_id == Account.id)
+        # The business in the join lets the (business_id, account_id) index find the lines; account_id
+        # alone is not indexed, and the join would scan every business's journal.
+        .outerjoin(JournalLine, (JournalLine.business_id == Account.business_id) & (JournalLine.account_id == Account.id))
         .where(Account.business_id == business_id)
         .group_by(Account.id, Account.code, Account.name, Account.type)
         .order_by(Account.id)
