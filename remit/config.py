@@ -27,10 +27,10 @@ class Settings(BaseSettings):
     # over every server process below PostgreSQL's max_connections (100 by default).
     db_connections: int = 40
     # How long a request waits for a free pooled connection before answering 503 with Retry-After.
-    db_pool_timeout_s: float = 10.0
+    db_pool_timeout_s: int = 10
     # An Idempotency-Key claimed by a request that never finished (its process was killed) is taken
     # over by a retry after this long. Safe at any value: a slow original that loses its claim rolls back.
-    idempotency_stale_after_s: float = 60.0
+    idempotency_stale_after_s: int = 60
     # Files Remit keeps itself (payment attachments) live under here, not in the database.
     data_dir: Path = Path("./data")
 

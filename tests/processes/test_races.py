@@ -21,6 +21,9 @@ def statuses(answers: list[Answer]) -> Counter:
 
 
 def assert_no_server_errors(answers: list[Answer]) -> None:
+    # The figures for the record (shown with -s): what each status and refusal code counted.
+    print(dict(statuses(answers)), dict(Counter(a.body.get("code") for a in answers
+                                                if a.status >= 400 and isinstance(a.body, dict))))
     broken = [(a.status, a.failure, a.body) for a in answers if a.failure or a.is_server_error]
     assert broken == [], broken[:5]
 
@@ -147,6 +150,7 @@ def test_50_in_flight_duplicates_of_one_idempotency_key_make_one_payment(shop: S
     created = [a for a in answers if a.status == 201]
     assert created and {a.body["id"] for a in created} == {created[0].body["id"]}
     firsts = [a for a in created if a.headers.get("idempotent-replayed") != "true"]
+    print(f"{len(firsts)} recorded, {len(created) - len(firsts)} replayed, {len(answers) - len(created)} in flight")
     assert len(firsts) == 1
     assert all(is_problem(a, 409, "idempotency_key_in_flight") for a in answers if a.status != 201)
     assert all("retry-after" in a.headers for a in answers if a.status == 409)
