@@ -186,12 +186,17 @@ class WriteContention(RemitError):
 
 
 class DatabaseUnavailable(RemitError):
-    """No connection could be had in time (pool exhausted, server restarting); nothing was written."""
+    """No connection could be had in time, or it was lost (pool exhausted, server restarting).
+
+    Usually nothing was written; a connection lost during COMMIT leaves the
+    outcome unknown, which is why the detail points at the Idempotency-Key.
+    """
 
     code = "database_unavailable"
     status = 503
     title = "Database unavailable, try again"
-    template = "The database could not be reached ({reason}); nothing was written. Retry in a moment."
+    template = ("The database could not be reached ({reason}). Retry in a moment; with the same "
+                "Idempotency-Key a retry never records anything twice.")
     retry_after = 1
 
 
