@@ -12,7 +12,6 @@ none may be a 5xx. The test suite runs 200 requests from 4 clients against
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from tests.processes.harness import Call, Server, fire, remit_cli, remit_env  # noqa: E402
+from tests.processes.harness import Call, Server, business_by_cli, fire, remit_cli, remit_env  # noqa: E402
 
 
 def main() -> int:
@@ -37,12 +36,11 @@ def main() -> int:
 
     where = Path(tempfile.mkdtemp(prefix="remit-contention-"))
     env = remit_env(options.database_url or f"sqlite:///{where / 'remit.db'}", where / "data")
-    made = remit_cli(env, "business", "create", "--name", "Contention Traders",
-                     "--url-key", f"contention-{int(time.time())}", "--json")
-    if made.returncode != 0:
-        print(f"could not create the business: {made.stderr.strip()}")
+    try:
+        business = business_by_cli(env, "Contention Traders", f"contention-{int(time.time())}")
+    except RuntimeError as error:
+        print(error)
         return 2
-    business = json.loads(made.stdout)
     headers = {"Authorization": f"Bearer {business['api_key']}"}
     successes_expected = options.requests // 2
     with Server(env, where / "server.log", workers=options.workers) as server:

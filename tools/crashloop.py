@@ -16,7 +16,6 @@ The same cycles run 20 times per engine in ``make test``
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -29,7 +28,7 @@ from rich.console import Console  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 
 from tests.processes.crash import STALE_AFTER_S, Figures, crash_loop  # noqa: E402
-from tests.processes.harness import Server, remit_cli, remit_env  # noqa: E402
+from tests.processes.harness import Server, business_by_cli, remit_cli, remit_env  # noqa: E402
 
 
 def main() -> int:
@@ -44,12 +43,11 @@ def main() -> int:
     where = Path(tempfile.mkdtemp(prefix="remit-crashloop-"))
     url = options.database_url or f"sqlite:///{where / 'remit.db'}"
     env = remit_env(url, where / "data", REMIT_IDEMPOTENCY_STALE_AFTER_S=str(STALE_AFTER_S))
-    made = remit_cli(env, "business", "create", "--name", "Crash Loop Traders",
-                     "--url-key", f"crashloop-{options.seed}", "--json")
-    if made.returncode != 0:
-        console.print(f"[red]could not create the business:[/red] {made.stderr.strip()}")
+    try:
+        business = business_by_cli(env, "Crash Loop Traders", f"crashloop-{options.seed}")
+    except RuntimeError as error:
+        console.print(f"[red]{error}[/red]", highlight=False)
         return 2
-    business = json.loads(made.stdout)
     server = Server(env, where / "server.log", workers=options.workers)
     console.print(f"database {url}; server log {where / 'server.log'}; seed {options.seed}", highlight=False)
 

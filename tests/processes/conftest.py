@@ -54,6 +54,15 @@ class Shop:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def customer(self, name: str = "Meera Textiles") -> int:
+        return self.made("/v1/customers", {"name": name})["id"]
+
+    def invoice(self, customer_id: int, total: str) -> dict[str, Any]:
+        """An open invoice of ``total`` through the native API."""
+        return self.made("/v1/documents", {
+            "customer_id": customer_id, "kind": "invoice", "date": "2026-11-01",
+            "lines": [{"description": "Cotton", "quantity": "1", "unit_price": total}]})
+
 
 def engine_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,14 @@ def remit_cli(env: dict[str, str], *args: str, timeout: float = 600) -> subproce
     """Run the ``remit`` command line in its own process, as an operator would."""
     return subprocess.run([sys.executable, "-m", "remit.cli", *args], env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
+
+
+def business_by_cli(env: dict[str, str], name: str, url_key: str) -> dict[str, Any]:
+    """``remit business create --json``: the new business's id, url_key and API key."""
+    made = remit_cli(env, "business", "create", "--name", name, "--url-key", url_key, "--json")
+    if made.returncode != 0:
+        raise RuntimeError(f"could not create the business: {made.stderr.strip()}")
+    return json.loads(made.stdout)
 
 
 def check_clean(env: dict[str, str], url_key: str) -> dict[str, Any]:
@@ -200,6 +209,29 @@ async def _send_all(base_url: str, calls: list[Call], timeout: float) -> list[An
             return Answer(response.status_code, dict(response.headers), body)
 
         return await asyncio.gather(*(send(call) for call in calls))
+
+
+def tally(answers: list[Answer]) -> Counter:
+    """How many answers had each status (or each way of getting none)."""
+    return Counter(a.status if a.failure is None else a.failure for a in answers)
+
+
+def assert_no_server_errors(answers: list[Answer]) -> None:
+    # The figures for the record (shown with -s): what each status and refusal code counted.
+    print(dict(tally(answers)), dict(Counter(a.body.get("code") for a in answers
+                                             if a.status >= 400 and isinstance(a.body, dict))))
+    broken = [(a.status, a.failure, a.body) for a in answers if a.failure or a.is_server_error]
+    assert broken == [], broken[:5]
+
+
+def media_type(answer: Answer) -> str:
+    return answer.headers.get("content-type", "").split(";")[0].strip()
+
+
+def is_problem(answer: Answer, status: int, code: str) -> bool:
+    """The native API's refusal: problem+json with this status and stable code."""
+    return (answer.status == status and media_type(answer) == "application/problem+json"
+            and answer.body["code"] == code)
 
 
 def _client_process(base_url: str, calls: list[Call], barrier: Any, results: Any, index: int, timeout: float) -> None:

@@ -9,37 +9,10 @@ answer may be a 5xx: contention is queued or retried inside, never shown.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from decimal import Decimal
 
 from tests.processes.conftest import Shop
-from tests.processes.harness import Answer, Call, check_clean, fire
-
-
-def statuses(answers: list[Answer]) -> Counter:
-    return Counter(a.status if a.failure is None else a.failure for a in answers)
-
-
-def assert_no_server_errors(answers: list[Answer]) -> None:
-    # The figures for the record (shown with -s): what each status and refusal code counted.
-    print(dict(statuses(answers)), dict(Counter(a.body.get("code") for a in answers
-                                                if a.status >= 400 and isinstance(a.body, dict))))
-    broken = [(a.status, a.failure, a.body) for a in answers if a.failure or a.is_server_error]
-    assert broken == [], broken[:5]
-
-
-def is_problem(answer: Answer, status: int, code: str) -> bool:
-    return (answer.status == status and answer.headers.get("content-type") == "application/problem+json"
-            and answer.body["code"] == code)
-
-
-def customer(shop: Shop) -> int:
-    return shop.made("/v1/customers", {"name": "Meera Textiles"})["id"]
-
-
-def invoice(shop: Shop, customer_id: int, total: str) -> int:
-    return shop.made("/v1/documents", {"customer_id": customer_id, "kind": "invoice", "date": "2026-11-01",
-                                       "lines": [{"description": "Cotton", "quantity": "1", "unit_price": total}]})["id"]
+from tests.processes.harness import Call, assert_no_server_errors, check_clean, fire, is_problem, tally
 
 
 def payment_call(shop: Shop, customer_id: int, amount: str, allocations: list[dict], **headers: str) -> Call:
@@ -49,14 +22,14 @@ def payment_call(shop: Shop, customer_id: int, amount: str, allocations: list[di
 
 
 def test_200_payments_of_10_race_for_one_invoice_of_1000(shop: Shop) -> None:
-    who = customer(shop)
-    target = invoice(shop, who, "1000.00")
+    who = shop.customer()
+    target = shop.invoice(who, "1000.00")["id"]
     calls = [payment_call(shop, who, "10.00", [{"document_id": target, "amount": "10.00"}]) for _ in range(200)]
 
     answers = fire(shop.url, calls, processes=4)
 
     assert_no_server_errors(answers)
-    assert statuses(answers) == {201: 100, 422: 100}
+    assert tally(answers) == {201: 100, 422: 100}
     assert all(is_problem(a, 422, "document_over_settled") for a in answers if a.status != 201)
     settled = shop.call("GET", f"/v1/documents/{target}").json()
     assert (settled["status"], settled["balance_due"]) == ("paid", "0.00")
@@ -72,14 +45,14 @@ def credit_applications(shop: Shop, who: int, *, unused: str, invoices: int,
     """A payment kept wholly as credit, ``invoices`` invoices of ``each``, and one call applying ``each`` to every one."""
     credit = shop.made("/v1/payments", {"customer_id": who, "amount": unused, "method": "bank_transfer",
                                         "allocations": []})
-    targets = [invoice(shop, who, each) for _ in range(invoices)]
+    targets = [shop.invoice(who, each)["id"] for _ in range(invoices)]
     calls = [Call("POST", f"/v1/payments/{credit['id']}/allocations", {"document_id": doc, "amount": each},
                   shop.headers()) for doc in targets]
     return credit, targets, calls
 
 
 def test_credit_applications_and_a_refund_race_for_500_of_unused_money(shop: Shop) -> None:
-    credit, _targets, calls = credit_applications(shop, customer(shop), unused="500.00", invoices=20, each="50.00")
+    credit, _targets, calls = credit_applications(shop, shop.customer(), unused="500.00", invoices=20, each="50.00")
     calls.insert(7, Call("POST", f"/v1/payments/{credit['id']}/refunds", {"amount": "100.00", "method": "cash"},
                          shop.headers()))
 
@@ -115,7 +88,7 @@ def test_credit_applications_and_a_refund_race_for_500_of_unused_money(shop: Sho
 
 
 def test_a_void_races_credit_applications_from_the_same_payment(shop: Shop) -> None:
-    who = customer(shop)
+    who = shop.customer()
     credit, targets, calls = credit_applications(shop, who, unused="300.00", invoices=12, each="40.00")
     calls.insert(5, Call("DELETE", f"/v1/payments/{credit['id']}", None, shop.headers()))
 
@@ -139,8 +112,8 @@ def test_a_void_races_credit_applications_from_the_same_payment(shop: Shop) -> N
 
 
 def test_50_in_flight_duplicates_of_one_idempotency_key_make_one_payment(shop: Shop) -> None:
-    who = customer(shop)
-    target = invoice(shop, who, "1000.00")
+    who = shop.customer()
+    target = shop.invoice(who, "1000.00")["id"]
     call = payment_call(shop, who, "250.00", [{"document_id": target, "amount": "250.00"}],
                         **{"Idempotency-Key": "race-dup-1"})
 

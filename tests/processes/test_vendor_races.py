@@ -14,7 +14,6 @@ import itertools
 import json
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +28,16 @@ from remit.documents.models import Document
 from remit.vendors.hisabkitab.formats import party_ledger_id
 from remit.vendors.komet.refs import shown_invoice_number
 from tests.processes.conftest import Deployment, Shop, open_shop
-from tests.processes.harness import Answer, Call, check_clean, fire
+from tests.processes.harness import (
+    Answer,
+    Call,
+    assert_no_server_errors,
+    check_clean,
+    fire,
+    is_problem,
+    media_type,
+    tally,
+)
 
 PAYMENTS = 40
 PAYMENT = "10.00"
@@ -40,19 +48,6 @@ _names = itertools.count(1)
 
 
 # -- answers ------------------------------------------------------------------------------
-
-def tally(answers: list[Answer]) -> Counter:
-    return Counter(a.status if a.failure is None else a.failure for a in answers)
-
-
-def assert_no_server_errors(answers: list[Answer]) -> None:
-    broken = [(a.status, a.failure, a.body) for a in answers if a.failure or a.is_server_error]
-    assert broken == [], broken[:5]
-
-
-def media_type(answer: Answer) -> str:
-    return answer.headers.get("content-type", "").split(";")[0].strip()
-
 
 def vendor_json(answer: Answer) -> bool:
     """A vendor answers in plain JSON: problem+json is the native API's shape and no vendor client reads it."""
@@ -94,15 +89,6 @@ class Api:
         raise NotImplementedError
 
 
-def native_customer(shop: Shop, name: str) -> int:
-    return shop.made("/v1/customers", {"name": name})["id"]
-
-
-def native_invoice(shop: Shop, customer_id: int, total: str) -> dict[str, Any]:
-    return shop.made("/v1/documents", {"customer_id": customer_id, "kind": "invoice", "date": "2026-11-01",
-                                       "lines": [{"name": "Cotton", "quantity": "1", "unit_price": total}]})
-
-
 def vendor_call(shop: Shop, method: str, path: str, **kw: Any) -> httpx.Response:
     return httpx.request(method, f"{shop.url}{path}", timeout=60, **kw)
 
@@ -111,8 +97,8 @@ class Native(Api):
     name = "native"
 
     def prepare(self, shop: Shop, total: str) -> Target:
-        who = native_customer(shop, f"Native buyer {next(_names)}")
-        doc = native_invoice(shop, who, total)["id"]
+        who = shop.customer(f"Native buyer {next(_names)}")
+        doc = shop.invoice(who, total)["id"]
         body = {"customer_id": who, "amount": PAYMENT, "method": "bank_transfer", "date": "2026-11-20",
                 "allocations": [{"document_id": doc, "amount": PAYMENT}]}
         return Target(doc, who, lambda **h: Call("POST", "/v1/payments", body, shop.headers(**h)))
@@ -120,15 +106,11 @@ class Native(Api):
     def paid(self, answer: Answer) -> bool:
         return answer.status == 201 and answer.body["amount"] == PAYMENT
 
-    def _problem(self, answer: Answer, status: int, code: str) -> bool:
-        return (answer.status == status and media_type(answer) == "application/problem+json"
-                and answer.body["code"] == code)
-
     def over_settled(self, answer: Answer) -> bool:
-        return self._problem(answer, 422, "document_over_settled") and "0.00" in answer.body["detail"]
+        return is_problem(answer, 422, "document_over_settled") and "0.00" in answer.body["detail"]
 
     def in_flight(self, answer: Answer) -> bool:
-        return self._problem(answer, 409, "idempotency_key_in_flight")
+        return is_problem(answer, 409, "idempotency_key_in_flight")
 
 
 class Keepup(Api):
@@ -209,8 +191,8 @@ class HisabKitab(Api):
     name = "hisabkitab"
 
     def prepare(self, shop: Shop, total: str) -> Target:
-        who = native_customer(shop, f"HisabKitab party {next(_names)}")
-        doc = native_invoice(shop, who, total)["id"]
+        who = shop.customer(f"HisabKitab party {next(_names)}")
+        doc = shop.invoice(who, total)["id"]
         body = {"date": "20-11-2026", "ledger_id": party_ledger_id(who), "total_received_amount": PAYMENT,
                 "is_manage_transaction": 1,
                 "settle_invoices_data": [{"transaction_id": doc, "bill_type": 1, "received_amount": PAYMENT}]}
@@ -244,8 +226,8 @@ class Komet(Api):
     name = "komet"
 
     def prepare(self, shop: Shop, total: str) -> Target:
-        who = native_customer(shop, f"Komet florist {next(_names)}")
-        doc = native_invoice(shop, who, total)
+        who = shop.customer(f"Komet florist {next(_names)}")
+        doc = shop.invoice(who, total)
         methods = vendor_call(shop, "GET", "/komet/api/payment.method.list",
                               params={"authenticationToken": shop.secret}).json()
         assert methods["status"] == "1", methods
@@ -275,8 +257,8 @@ class Zoho(Api):
     name = "zoho"
 
     def prepare(self, shop: Shop, total: str) -> Target:
-        who = native_customer(shop, f"Zoho customer {next(_names)}")
-        doc = native_invoice(shop, who, total)["id"]
+        who = shop.customer(f"Zoho customer {next(_names)}")
+        doc = shop.invoice(who, total)["id"]
         body = {"customer_id": str(who), "amount": PAYMENT, "date": "2026-11-20", "payment_mode": "Bank Transfer",
                 "invoices": [{"invoice_id": str(doc), "amount_applied": PAYMENT}]}
         path = f"/zoho/invoice/v3/customerpayments?organization_id={shop.business_id}"
