@@ -11,6 +11,7 @@ longer and prints the figures; the test suite runs a few dozen.
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
@@ -101,7 +102,7 @@ def _drive(books: Books, prefix: str, seed: int, stop: threading.Event, acked: l
            cut_off: list[Sent], unexpected: list[str]) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=books.url, headers=books.headers, timeout=30) as client:
-        for n in range(1_000_000):
+        for n in itertools.count():
             if stop.is_set():
                 return
             sent = Sent(f"{prefix}-{n}", {})
