@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     # An Idempotency-Key claimed by a request that never finished (its process was killed) is taken
     # over by a retry after this long. Safe at any value: a slow original that loses its claim rolls back.
     idempotency_stale_after_s: int = 60
+    # Requests one API key may make, on every surface: a `limits` string such as "100/second" or
+    # "100/second;5000/minute", or "off". A key over its limit gets 429 with Retry-After.
+    rate_limit: str = "100/second"
+    # Where the counts live: memory (each process counts alone) or redis://host:6379 (shared).
+    rate_limit_storage: str = "memory://"
     # Files Remit keeps itself (payment attachments) live under here, not in the database.
     data_dir: Path = Path("./data")
 

@@ -215,3 +215,17 @@ class IdempotencyKeyInFlight(RemitError):
     title = "A request with this Idempotency-Key is still running"
     template = "The first request with Idempotency-Key {key!r} has not finished; retry in a moment."
     retry_after = 1
+
+
+class RateLimited(RemitError):
+    """One API key sent more requests than its limit allows (``REMIT_RATE_LIMIT``); nothing was done."""
+
+    code = "rate_limited"
+    status = 429
+    title = "Too many requests"
+    template = "This API key is limited to {limit}; retry in {seconds} s."
+
+    def __init__(self, *, limit: str, seconds: int) -> None:
+        super().__init__(limit=limit, seconds=seconds)
+        # The wait is known only when the limit is hit, so it is the instance's, not the class's.
+        self.retry_after = seconds  # type: ignore[misc]

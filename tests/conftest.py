@@ -17,6 +17,10 @@ from sqlalchemy.orm import Session
 from remit.db import make_engine, new_session
 from remit.migrate import migrate
 
+# Tests drive one key far faster than any client would; tests/api/test_rate_limits.py builds apps with
+# a limit of their own. Server processes the tests start inherit this too.
+os.environ.setdefault("REMIT_RATE_LIMIT", "off")
+
 POSTGRES_URL = os.environ.get("REMIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REMIT_REQUIRE_POSTGRES") == "1"
 

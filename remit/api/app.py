@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
 from remit.api import logs, problems
+from remit.api.ratelimit import key_limiter
 from remit.api.routes import ROUTERS
 from remit.config import get_settings
 from remit.db import make_engine, pool_share
@@ -35,11 +36,17 @@ Remit's native API. Authenticate with `Authorization: Bearer <api key>`.
 """
 
 
-def create_app(*, engine: Engine | None = None) -> FastAPI:
-    """Build the app on ``engine``, or on one made from the settings (an engine connects lazily)."""
+def create_app(*, engine: Engine | None = None, rate_limit: str | None = None,
+               rate_limit_storage: str | None = None) -> FastAPI:
+    """Build the app on ``engine``, or on one made from the settings (an engine connects lazily).
+
+    ``rate_limit`` ("100/second", "off") and its storage default to ``REMIT_RATE_LIMIT`` and
+    ``REMIT_RATE_LIMIT_STORAGE``.
+    """
     owns_engine = engine is None
+    settings = get_settings()
+    limiter = key_limiter(rate_limit or settings.rate_limit, rate_limit_storage or settings.rate_limit_storage)
     if engine is None:
-        settings = get_settings()
         engine = make_engine(settings.database_url, lock_timeout_ms=settings.lock_timeout_ms,
                              pool_size=pool_share(settings.db_connections, settings.workers),
                              pool_timeout_s=settings.db_pool_timeout_s)
@@ -58,6 +65,7 @@ def create_app(*, engine: Engine | None = None) -> FastAPI:
 
     app = FastAPI(title="Remit", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.engine = engine
+    app.state.limiter = limiter
     problems.install(app)
     logs.install()
     for router in ROUTERS + VENDOR_ROUTERS:

@@ -39,17 +39,25 @@ def caller(request: Request,
            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated()
-    found = caller_for_secret(engine_of(request), credentials.credentials)
+    found = caller_for_secret(request, credentials.credentials)
     if found is None:
         raise Unauthenticated()
     return found
 
 
-def caller_for_secret(engine: Engine, secret: str) -> Caller | None:
-    """The business a live API key acts for; every surface (native or vendor) authenticates through here."""
+def caller_for_secret(request: Request, secret: str) -> Caller | None:
+    """The business a live API key acts for; every surface (native or vendor) authenticates through here,
+    so each request is counted against its key's rate limit here too (``RateLimited`` when over)."""
+    engine = engine_of(request)
     with read_session(engine) as session:
         key = authenticate(session, secret)
-        return None if key is None else Caller(business_id=key.business_id, api_key_id=key.id, engine=engine)
+        if key is None:
+            return None
+        found = Caller(business_id=key.business_id, api_key_id=key.id, engine=engine)
+    limiter = request.app.state.limiter
+    if limiter is not None:
+        limiter.spend(found.api_key_id)
+    return found
 
 
 CallerDep = Annotated[Caller, Depends(caller)]

@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 from starlette.routing import Match
 
-from remit.api.deps import Caller, IdempotencyDep, caller_for_secret, engine_of
+from remit.api.deps import Caller, IdempotencyDep, caller_for_secret
 from remit.api.filters import any_contains
 from remit.api.transactions import fetch, mutate
 from remit.businesses.models import PaymentMethod
@@ -76,7 +76,7 @@ def ok(message: str, data: dict[str, Any]) -> Envelope:
 
 def keepup_caller(request: Request) -> Caller:
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    found = caller_for_secret(engine_of(request), secret.strip()) if scheme.lower() == "bearer" and secret.strip() \
+    found = caller_for_secret(request, secret.strip()) if scheme.lower() == "bearer" and secret.strip() \
         else None
     if found is None:
         raise AuthenticationInvalid()

@@ -19,9 +19,9 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from remit.api.deps import Caller, caller_for_secret, engine_of
+from remit.api.deps import Caller, caller_for_secret
 from remit.api.problems import BodyMalformed
-from remit.errors import InvalidInput, RemitError
+from remit.errors import InvalidInput, RateLimited, RemitError
 from remit.money import from_minor
 from remit.vendors.base import vendor_router
 
@@ -61,7 +61,10 @@ def _message(error: RemitError) -> str:
 
 
 def render(error: RemitError) -> JSONResponse:
-    return JSONResponse({"status": "0", "message": _message(error)}, status_code=200)
+    # Komet answers failures with HTTP 200 and status "0"; a rate limit alone is a real 429, which every
+    # HTTP client (and Komet's own, behind its gateway) already backs off on.
+    status = 429 if isinstance(error, RateLimited) else 200
+    return JSONResponse({"status": "0", "message": _message(error)}, status_code=status)
 
 
 router = vendor_router("/komet/api", "komet", render)
@@ -101,7 +104,7 @@ def timestamp(moment: datetime) -> str:
 # -- who is calling ------------------------------------------------------------
 
 def caller_for(request: Request, token: object) -> Caller:
-    found = caller_for_secret(engine_of(request), token) if isinstance(token, str) and token else None
+    found = caller_for_secret(request, token) if isinstance(token, str) and token else None
     if found is None:
         raise TokenInvalid()
     return found

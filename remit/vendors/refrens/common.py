@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from remit.api.deps import Caller, caller_for_secret, engine_of
+from remit.api.deps import Caller, caller_for_secret
 from remit.api.problems import BodyMalformed, ParameterInvalid, ParameterUnknown, Unauthenticated
 from remit.api.routing import loads_exact
 from remit.businesses.models import Business
@@ -32,7 +32,7 @@ def router():  # type: ignore[no-untyped-def]
 
 def refrens_caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
     scheme, _, secret = (authorization or "").strip().partition(" ")
-    found = caller_for_secret(engine_of(request), secret.strip()) if scheme.lower() == "bearer" and secret else None
+    found = caller_for_secret(request, secret.strip()) if scheme.lower() == "bearer" and secret else None
     if found is None:
         raise Unauthenticated()
     return found

@@ -21,7 +21,7 @@ from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, RootModel, ValidationError
 
-from remit.api.deps import Caller, caller_for_secret, engine_of
+from remit.api.deps import Caller, caller_for_secret
 from remit.api.problems import BodyMalformed
 from remit.api.routing import loads_exact
 from remit.api.transactions import Reply
@@ -171,7 +171,7 @@ def zoho_key(request: Request) -> Caller:
     scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
     if scheme.lower() != "zoho-oauthtoken" or not token.strip():
         raise NotAuthorized()
-    found = caller_for_secret(engine_of(request), token.strip())
+    found = caller_for_secret(request, token.strip())
     if found is None:
         raise NotAuthorized()
     return found
