@@ -26,6 +26,7 @@ from remit.db import make_engine
 from remit.documents.models import Document
 from remit.payments.models import Payment
 from tests.conftest import POSTGRES_URL
+from tests.tampering import bypass_append_only
 
 runner = CliRunner()
 
@@ -189,6 +190,7 @@ def test_demo_covers_every_kind_of_payment(cli_engine: Engine) -> None:
 def test_check_fails_when_the_books_are_tampered_with(cli_engine: Engine) -> None:
     assert invoke("demo", "--json").exit_code == 0
     with cli_engine.begin() as connection:  # bypasses every service, as a stray UPDATE would
+        bypass_append_only(connection)
         connection.execute(text(
             "UPDATE journal_lines SET base_amount_minor = base_amount_minor + 1"
             " WHERE id = (SELECT min(id) FROM journal_lines)"))
