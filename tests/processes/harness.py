@@ -36,7 +36,10 @@ def free_port() -> int:
 
 def remit_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("REMIT_")}
-    return {**env, "REMIT_DATABASE_URL": database_url, "REMIT_DATA_DIR": str(data_dir), **extra}
+    # The races send hundreds of requests a second with one key on purpose; the per-key limit
+    # (tests/api/test_rate_limits.py) would turn them into 429s before they could race.
+    return {**env, "REMIT_DATABASE_URL": database_url, "REMIT_DATA_DIR": str(data_dir),
+            "REMIT_RATE_LIMIT": "off", **extra}
 
 
 def remit_cli(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
