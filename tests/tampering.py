@@ -12,14 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-SQLITE_TRIGGERS = ("journal_lines_no_update", "journal_lines_no_delete", "journal_entries_no_update",
-                   "journal_entries_no_delete", "allocations_no_delete", "allocations_only_move_forward")
-
 
 def bypass_append_only(db: Connection | Session) -> None:
     dialect = db.dialect if isinstance(db, Connection) else db.get_bind().dialect
     if dialect.name == "postgresql":
         db.execute(text("SET LOCAL session_replication_role = replica"))
     else:
-        for trigger in SQLITE_TRIGGERS:
-            db.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
+        # Read from the schema, so a trigger a later migration adds is lifted too.
+        triggers = db.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars().all()
+        for trigger in triggers:
+            db.execute(text(f'DROP TRIGGER "{trigger}"'))
