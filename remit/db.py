@@ -21,7 +21,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from remit.days import refuse_days_out_of_range
 from remit.errors import DatabaseUnavailable, WriteContention
+from remit.text import refuse_control_text
 
 T = TypeVar("T")
 
@@ -41,6 +43,12 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+# Every session, whichever surface or command opened it, refuses control characters in the text it writes
+# and days outside the calendar Remit keeps.
+event.listen(Session, "before_flush", refuse_control_text)
+event.listen(Session, "before_flush", refuse_days_out_of_range)
 
 
 def normalise_url(url: str) -> str:

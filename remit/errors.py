@@ -78,6 +78,17 @@ class BankChargesExceedAmount(InvalidInput):
     template = "bank_charges ({bank_charges}) cannot exceed the payment amount ({amount})."
 
 
+class DayOutOfRange(InvalidInput):
+    code = "day_out_of_range"
+    template = "{field} is {day}; Remit keeps books from {first} to {last}."
+
+
+class TextControlCharacter(InvalidInput):
+    code = "text_control_character"
+    template = ("{field} contains the control character {character}; text may hold tabs and line breaks, "
+                "but no other control character.")
+
+
 # -- lookups -------------------------------------------------------------
 
 class NotFound(RemitError):

@@ -47,6 +47,8 @@ EXPONENTS: dict[str, int] = {**dict.fromkeys(_TWO_DECIMAL, 2), **_EXPONENT_OVERR
 _DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 # Text longer than this is refused before any arithmetic is done on it.
 MAX_INTEGER_DIGITS = 15
+# Longer plain text than this is no amount, rate or quantity at all; it is refused without being written out.
+MAX_TEXT_DIGITS = 1000
 # BIGINT holds 9.2e18; below 10**18 minor units every sum of a few amounts still fits.
 MAX_MINOR = 10**18
 
@@ -65,6 +67,16 @@ def check_currency(currency: str, *, field: str = "currency") -> str:
     return currency
 
 
+def decimal_text(number: Decimal) -> str:
+    """Plain text for a Decimal ("1500.00"), unless that would be long past any number Remit takes: then its
+    short scientific form, which parsing refuses. A JSON number such as 1e999999999 is a dozen bytes whose
+    plain form is a gigabyte."""
+    if not number.is_finite():
+        return str(number)
+    digits = max(number.adjusted(), 0) - min(int(number.as_tuple().exponent), 0)
+    return format(number, "f") if digits <= MAX_TEXT_DIGITS else str(number)
+
+
 def parse_decimal(value: object, *, field: str, allow_negative: bool = False) -> Decimal:
     """Parse text, an int or a Decimal into a Decimal, refusing floats outright.
 
@@ -78,7 +90,7 @@ def parse_decimal(value: object, *, field: str, allow_negative: bool = False) ->
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise AmountMalformed(field=field, value=str(value))
-        text = format(value, "f")
+        text = decimal_text(value)
     elif isinstance(value, str):
         text = value
     else:
@@ -102,9 +114,9 @@ def parse_amount(value: object, *, currency: str, field: str, allow_negative: bo
     places = exponent(currency)
     # Trailing zeros ("100.00" yen) lose nothing, so only real extra digits are refused.
     if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise AmountTooPrecise(field=field, value=format(number, "f"), currency=currency, places=places)
+        raise AmountTooPrecise(field=field, value=decimal_text(number), currency=currency, places=places)
     if abs(number.scaleb(places)) >= MAX_MINOR:
-        raise AmountTooLarge(field=field, value=format(number, "f"))
+        raise AmountTooLarge(field=field, value=decimal_text(number))
     return number.quantize(Decimal(1).scaleb(-places))
 
 

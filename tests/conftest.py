@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session
 
 from remit.db import make_engine, new_session
@@ -21,13 +21,31 @@ from remit.migrate import migrate
 # a limit of their own. Server processes the tests start inherit this too.
 os.environ.setdefault("REMIT_RATE_LIMIT", "off")
 
-POSTGRES_URL = os.environ.get("REMIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SHARED_POSTGRES_URL = os.environ.get("REMIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Under pytest-xdist (`make test PYTEST_ARGS="-n 2"`) each worker drops and rebuilds its schema, so each
+# gets a database of its own beside the shared one: test_gw0, test_gw1...
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+POSTGRES_URL = SHARED_POSTGRES_URL if WORKER is None else make_url(SHARED_POSTGRES_URL).set(
+    database=f"{make_url(SHARED_POSTGRES_URL).database}_{WORKER}").render_as_string(hide_password=False)
 REQUIRE_POSTGRES = os.environ.get("REMIT_REQUIRE_POSTGRES") == "1"
+
+
+def _create_worker_database() -> None:
+    server = make_engine(SHARED_POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            name = make_url(POSTGRES_URL).database
+            if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
 
 
 def _postgres_engine() -> Engine | None:
     engine = make_engine(POSTGRES_URL, pool_size=12)
     try:
+        if WORKER is not None:
+            _create_worker_database()
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"

@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
+from starlette.routing import Route
 
-from remit.api import logs, problems
+from remit.api import contract, logs, problems
 from remit.api.ratelimit import key_limiter
 from remit.api.routes import ROUTERS
 from remit.config import get_settings
@@ -84,10 +85,14 @@ def create_app(*, engine: Engine | None = None, rate_limit: str | None = None,
                                 status_code=503)
         return JSONResponse({"status": "ok"})
 
+    # What problems.allowed_methods reads to name every method of a path in a 405's Allow header.
+    app.state.native_routes = [*(route for router in ROUTERS for route in router.routes),
+                               *(route for route in app.router.routes if isinstance(route, Route))]
+
     def openapi() -> dict:
         if app.openapi_schema is None:
-            app.openapi_schema = problems.tidy_openapi(get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes))
+            app.openapi_schema = contract.finish(problems.tidy_openapi(get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes)))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -115,7 +115,8 @@ def paging(
 PagingDep = Annotated[Paging, Depends(paging)]
 
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", description='The ETag you read, e.g. "3".')]
+IfMatch = Annotated[str | None, Header(alias="If-Match", pattern=r'^[ \t]*(W/)?"?[0-9]+"?[ \t]*$',
+                                       description='The ETag you read, e.g. "3".')]
 
 
 def expected_version(if_match: str | None, body_version: int | None) -> int | None:

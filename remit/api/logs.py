@@ -1,7 +1,8 @@
 """Keep API keys out of the access log.
 
 Komet clients send their key as a query parameter on GET (that is Komet's
-wire format), and uvicorn's access log prints the whole path with its query.
+wire format), other clients may put one in the URL by mistake, and uvicorn's
+access log prints the whole path with its query.
 """
 
 from __future__ import annotations
@@ -9,11 +10,16 @@ from __future__ import annotations
 import logging
 import re
 
-SECRET_PARAMS = re.compile(r"((?:^|[?&])(?:authenticationToken|api_key|apikey|token)=)[^&\s]*", re.IGNORECASE)
+# Any query parameter whose name says it carries a credential: Komet's authenticationToken, but also what a
+# client may send where Remit takes no key (RFC 6750's access_token, Zoho's old authtoken, api_key...).
+SECRET_PARAMS = re.compile(r"((?:^|[?&])[^=&?/\s]*(?:token|key|secret|password)[^=&?/\s]*=)[^&\s]*",
+                           re.IGNORECASE)
+# And a Remit key wherever else it turns up in the request line (pasted into a path, an oddly named parameter).
+REMIT_KEY = re.compile(r"rk_[A-Za-z0-9_-]{8,}")
 
 
 def redact(path: str) -> str:
-    return SECRET_PARAMS.sub(r"\1[redacted]", path)
+    return REMIT_KEY.sub("rk_[redacted]", SECRET_PARAMS.sub(r"\1[redacted]", path))
 
 
 class RedactSecrets(logging.Filter):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import Session
@@ -24,6 +24,11 @@ T = TypeVar("T")
 class Sort:
     column: Any
     descending: bool
+
+
+def sort_choices(columns: Mapping[str, Any]) -> Any:
+    """The ``sort`` values a list takes, as a type for its query parameter: a column, or "-column" for descending."""
+    return Literal[tuple(name for column in columns for name in (column, f"-{column}"))]  # type: ignore[valid-type]
 
 
 def parse_sort(value: str | None, columns: Mapping[str, Any], *, default: str) -> Sort:

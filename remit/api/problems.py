@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from remit.errors import RemitError
 
@@ -74,6 +75,13 @@ class BodyMalformed(ApiError):
     status = 400
     title = "Body is not valid JSON"
     template = "The request body is not valid JSON: {reason}."
+
+
+class BodyTooLarge(ApiError):
+    code = "body_too_large"
+    status = 413
+    title = "Request body too large"
+    template = "The request body is larger than {limit} bytes."
 
 
 def problem_type(code: str) -> str:
@@ -139,6 +147,20 @@ def _validation_errors(exc: RequestValidationError) -> tuple[int, str, list[dict
     return status, code, errors
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the native API serves at this path (RFC 9110 Allow).
+
+    Starlette's 405 names only the first route that matched the path, and a path such as /v1/customers/{id}
+    has one route per method. ``app.state.native_routes`` is set by create_app.
+    """
+    methods: set[str] = set()
+    for route in getattr(request.app.state, "native_routes", ()):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RemitError)
     async def remit_error(_request: Request, exc: RemitError) -> Response:
@@ -157,11 +179,17 @@ def install(app: FastAPI) -> None:
         return problem_response(status=status, code=code, title=title, detail=detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, RemitError):
+            # FastAPI turns whatever failed while it read the body (a body too large) into a bare 400.
+            return from_remit_error(exc.__cause__)
         codes = {404: "route_not_found", 405: "method_not_allowed", 413: "body_too_large"}
         code = codes.get(exc.status_code, f"http_{exc.status_code}")
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405 and (methods := allowed_methods(request)):
+            headers = {**(headers or {}), "Allow": methods}
         return problem_response(status=exc.status_code, code=code, title=str(exc.detail), detail=str(exc.detail),
-                                headers=getattr(exc, "headers", None))
+                                headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

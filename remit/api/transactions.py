@@ -29,13 +29,16 @@ class Reply:
     body: BaseModel
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    # What a replay under the same Idempotency-Key answers instead of ``body``, when ``body`` holds
+    # something shown once that must never be stored (a new API key's secret).
+    replayed: BaseModel | None = None
 
 
-def _render(reply: Reply | BaseModel) -> idempotency.StoredResponse:
+def _render(reply: Reply | BaseModel, *, to_store: bool = False) -> idempotency.StoredResponse:
     if not isinstance(reply, Reply):
         reply = Reply(reply)
-    return idempotency.StoredResponse(status=reply.status, headers=reply.headers,
-                                      body=reply.body.model_dump_json())
+    body = reply.replayed if to_store and reply.replayed is not None else reply.body
+    return idempotency.StoredResponse(status=reply.status, headers=reply.headers, body=body.model_dump_json())
 
 
 def _respond(stored: idempotency.StoredResponse, *, replayed: bool = False) -> Response:
@@ -66,9 +69,9 @@ def mutate(caller: Caller, key: IdempotencyKey | None,
         return _respond(claimed, replayed=True)
 
     def work_and_remember(session: Session) -> idempotency.StoredResponse:
-        stored = _render(work(session))
-        idempotency.complete(session, claim_id=claimed, key=key.key, response=stored)
-        return stored
+        reply = work(session)
+        idempotency.complete(session, claim_id=claimed, key=key.key, response=_render(reply, to_store=True))
+        return _render(reply)
 
     try:
         return _respond(write(caller.engine, work_and_remember, attempts=attempts))

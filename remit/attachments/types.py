@@ -26,6 +26,7 @@ CSV = "text/csv"
 ALLOWED = (PDF, PNG, JPEG, WEBP, XLSX, CSV)
 
 _CHUNK = 64 * 1024
+_PDF_TRAILER_WINDOW = 1024
 # Enough rows to judge the shape without reading a whole 10 MB file into the csv module.
 _CSV_SAMPLE_CHARS = 64 * 1024
 _DELIMITERS = (",", ";", "\t", "|")
@@ -38,7 +39,7 @@ def detect_content_type(file: BinaryIO) -> str | None:
     file.seek(0)
     head = file.read(16)
     if head.startswith(b"%PDF-"):
-        return PDF
+        return PDF if _has_pdf_trailer(file) else None
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head.startswith(b"\xff\xd8\xff"):
@@ -48,6 +49,14 @@ def detect_content_type(file: BinaryIO) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         return XLSX if _is_xlsx(file) else None
     return CSV if _is_csv(file) else None
+
+
+def _has_pdf_trailer(file: BinaryIO) -> bool:
+    """A PDF ends with ``%%EOF`` (readers look for it in the last kilobyte). Without it, the header is only a
+    claim: an executable or a page of script behind ``%PDF-`` is not a PDF."""
+    size = file.seek(0, os.SEEK_END)
+    file.seek(max(0, size - _PDF_TRAILER_WINDOW))
+    return b"%%EOF" in file.read(_PDF_TRAILER_WINDOW)
 
 
 def _is_xlsx(file: BinaryIO) -> bool:

@@ -50,7 +50,7 @@ def line_amounts(
     """
     gross = to_minor(quantize(quantity * from_minor(unit_price_minor, currency), currency), currency)
     if discount_minor > gross:
-        raise InvalidInput(field=field, detail=f"{field}.discount exceeds the line amount.")
+        raise InvalidInput(field=f"{field}/discount", detail=f"{field}/discount exceeds the line amount.")
     net = gross - discount_minor
     tax = to_minor(quantize(from_minor(net, currency) * tax_rate / 100, currency), currency)
     return LineAmounts(quantity, unit_price_minor, discount_minor, tax_rate, net, tax, net + tax)

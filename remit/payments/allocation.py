@@ -50,6 +50,8 @@ class Requested:
     document_id: int
     amount_minor: int
     deductions: Deductions = field(default_factory=Deductions)
+    # An edit re-posts it exactly as it was: its write-off already holds what the tolerance took then.
+    unchanged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,8 @@ def plan_requested(
                 balance_due=format_minor(doc.balance_due_minor, currency),
                 currency=currency,
             )
-        planned.append(with_tolerance(Planned(doc.id, ask.amount_minor, ask.deductions, doc.balance_due_minor), tolerance_minor))
+        planned.append(with_tolerance(Planned(doc.id, ask.amount_minor, ask.deductions, doc.balance_due_minor),
+                                      0 if ask.unchanged else tolerance_minor))
     allocated = sum(p.amount_minor for p in planned)
     if allocated > amount_minor:
         raise PaymentOverAllocated(

@@ -82,6 +82,9 @@ class PaymentInput:
     return_change: bool | None = None
     metadata: dict[str, str] | None = None
     recorded_by: str | None = None
+    # Change already handed back, kept as it is: a partial edit that restates neither the amount nor
+    # return_change must not hand more cash back, nor take any back. None: worked out from return_change.
+    change: object | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,11 +213,12 @@ def _as_open(doc: Document) -> OpenDocument:
 
 
 def _prepare(session: Session, *, business_id: int, customer_id: int, data: PaymentInput, lock: bool,
-             budget_taken_minor: int = 0) -> Prepared:
+             budget_taken_minor: int = 0, as_was: frozenset[Requested] = frozenset()) -> Prepared:
     """Parse and check everything about a payment, and plan its allocations on live balances.
 
     ``budget_taken_minor`` is money of this payment already used elsewhere
-    (credit applied, refunds) when an existing payment is being re-posted.
+    (credit applied, refunds) when an existing payment is being re-posted;
+    ``as_was`` are its allocations then, which re-post unchanged when asked for again.
     """
     business = get_business(session, business_id)
     customer = get_customer(session, business_id=business_id, customer_id=customer_id)
@@ -229,17 +233,19 @@ def _prepare(session: Session, *, business_id: int, customer_id: int, data: Paym
     if data.location_id is not None:
         owned(session, Location, business_id=business_id, id=data.location_id, resource="location")
     tolerance = _tolerance(business, currency, rate)
-    if tendered < budget_taken_minor:
+    handed_back = 0 if data.change is None else parse_minor(data.change, currency=currency, field="change")
+    kept = tendered - handed_back
+    if kept < budget_taken_minor:
         raise InvalidInput(field="amount", detail=(
             f"amount cannot be below the {format_minor(budget_taken_minor, currency)} {currency} of this payment "
             "already applied as credit or refunded; reverse those first."))
 
     if data.allocations is None:
         documents = _open_documents(session, business_id=business_id, customer_id=customer.id, lock=lock)
-        planned = plan_fifo(amount_minor=tendered - budget_taken_minor, documents=[_as_open(d) for d in documents.values()],
+        planned = plan_fifo(amount_minor=kept - budget_taken_minor, documents=[_as_open(d) for d in documents.values()],
                             tolerance_minor=tolerance)
     else:
-        requested = _requested(data.allocations, currency)
+        requested = [replace(r, unchanged=True) if r in as_was else r for r in _requested(data.allocations, currency)]
         documents = _documents(session, business_id=business_id, ids=[r.document_id for r in requested], lock=lock)
         for index, ask in enumerate(requested):
             doc = documents[ask.document_id]
@@ -251,15 +257,17 @@ def _prepare(session: Session, *, business_id: int, customer_id: int, data: Paym
         requested = _up_to_balance(requested, data.allocations, documents)
         open_docs = {doc_id: _as_open(doc) for doc_id, doc in documents.items()}
         # A quote's balance is its total: paying it issues it.
-        planned = plan_requested(amount_minor=tendered - budget_taken_minor, requested=requested, documents=open_docs,
+        planned = plan_requested(amount_minor=kept - budget_taken_minor, requested=requested, documents=open_docs,
                                  tolerance_minor=tolerance, currency=currency)
 
     return_change = data.return_change
-    if return_change is None:
+    if data.change is not None:
+        return_change = False  # the change was worked out when the cash was taken; it stays as it was
+    elif return_change is None:
         # Change is the excess over what is being paid; cash paid on nothing is an advance, kept as credit.
         return_change = bool(planned and method is not None and method.is_cash and business.cash_excess_as_change)
-    plan = make_plan(tendered_minor=tendered - budget_taken_minor, allocations=planned, return_change=return_change)
-    plan = Plan(plan.amount_minor + budget_taken_minor, plan.change_minor, plan.allocations)
+    plan = make_plan(tendered_minor=kept - budget_taken_minor, allocations=planned, return_change=return_change)
+    plan = Plan(plan.amount_minor + budget_taken_minor, plan.change_minor + handed_back, plan.allocations)
     if charges > plan.amount_minor:
         raise BankChargesExceedAmount(field="bank_charges", bank_charges=format_minor(charges, currency),
                                       amount=format_minor(plan.amount_minor, currency))
@@ -510,13 +518,16 @@ def update_payment(session: Session, *, business_id: int, payment_id: int, data:
         raise InvalidState(resource="payment", id=payment.id, state=payment.status, action="updating")
     business = get_business(session, business_id)
     was = payment.status
+    as_was = frozenset(Requested(a.document_id, a.amount_minor, Deductions(a.discount_minor, a.tax_withheld_minor,
+                                                                           a.rounding_minor, a.write_off_minor))
+                       for a in _live_allocations(session, payment))
     _unpost(session, business=business, payment=payment, documents=documents)
     session.flush()
     taken = payment.credit_applied_minor + payment.refunded_minor
     if data.currency is None:
         data = replace(data, currency=payment.currency)
     prepared = _prepare(session, business_id=business_id, customer_id=payment.customer_id, data=data, lock=True,
-                        budget_taken_minor=taken)
+                        budget_taken_minor=taken, as_was=as_was)
     plan = prepared.plan
     payment.exchange_rate = rate_text(prepared.rate)
     payment.amount_minor = plan.amount_minor
@@ -644,8 +655,8 @@ def stored_input(session: Session, payment: Payment) -> PaymentInput:
         method_id=payment.method_id, deposit_account_id=payment.deposit_account_id, location_id=payment.location_id,
         reference=payment.reference, notes=payment.notes, currency=payment.currency,
         exchange_rate=payment.exchange_rate, bank_charges=text(payment.bank_charges_minor), allocations=allocations,
-        return_change=payment.change_minor > 0, metadata=dict(payment.metadata_ or {}),
-        recorded_by=payment.recorded_by)
+        return_change=payment.change_minor > 0, change=text(payment.change_minor),
+        metadata=dict(payment.metadata_ or {}), recorded_by=payment.recorded_by)
 
 
 def annotate_payment(session: Session, *, business_id: int, payment_id: int, metadata: dict[str, str],

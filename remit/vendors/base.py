@@ -21,7 +21,8 @@ from starlette.exceptions import HTTPException
 
 from remit.api.problems import BodyMalformed
 from remit.api.routing import ExactJSONRequest
-from remit.errors import InvalidInput, NotFound, RemitError
+from remit.errors import InvalidInput, NotFound, RemitError, TextControlCharacter
+from remit.text import control_character
 
 Render = Callable[[RemitError], Response]
 
@@ -48,6 +49,13 @@ def as_remit_error(exc: RequestValidationError) -> RemitError:
     return InvalidInput("The request is invalid.")
 
 
+def refuse_control_query(request: Request) -> None:
+    """A query value never reaches a filter with a control character in it (PostgreSQL cannot even compare NUL)."""
+    for name, value in request.query_params.multi_items():
+        if (character := control_character(value)) is not None:
+            raise TextControlCharacter(field=name, character=character)
+
+
 def render_with_retry(render: Render, error: RemitError) -> Response:
     """The vendor's own shape, plus Retry-After when the failure passes on its own (contention, a key in flight)."""
     response = render(error)
@@ -63,6 +71,7 @@ def vendor_router(prefix: str, tag: str, render: Render) -> APIRouter:
 
             async def route(request: Request) -> Response:
                 try:
+                    refuse_control_query(request)
                     return await handler(ExactJSONRequest(request.scope, request.receive))
                 except RemitError as error:
                     return render_with_retry(render, error)

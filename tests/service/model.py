@@ -11,7 +11,9 @@ assigns). It restates DESIGN's money rules independently of ``remit``'s code:
   applications and live refunds while posted, and 0 otherwise (rule 3, 8);
 - allocations are checked against live balances, a remainder within the
   write-off tolerance is written off in the same allocation (rules 4, 5);
-- voids, cancels and refunds put money back where it came from (rule 6, 7).
+- voids, cancels and refunds put money back where it came from (rule 6, 7);
+- an edit re-posts what it does not restate as it was: the change already handed back, and allocations
+  asked for again unchanged, without a write-off a since-raised tolerance would add (rule 7).
 
 Every operation first *predicts*: it raises :class:`ModelError` naming the
 error class the engine should raise (mirroring the order in which the engine
@@ -22,7 +24,7 @@ engine has accepted it and committed. Nothing is mutated before ``commit``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -349,13 +351,21 @@ class Books:
                      discount=ask.discount, tax_withheld=ask.tax_withheld, rounding=ask.rounding)
 
     def plan(self, *, customer_id: int, tendered: int, charges: int, rate: str, asks: Sequence[Ask] | None,
-             return_change: bool, taken: int = 0, excluding: int | None = None) -> Plan:
-        """Mirror of preparing a payment: the checks in the engine's order, on live balances."""
+             return_change: bool, taken: int = 0, excluding: int | None = None, handed_back: int = 0,
+             as_was: Collection[Ask] = ()) -> Plan:
+        """Mirror of preparing a payment: the checks in the engine's order, on live balances.
+
+        ``handed_back`` is change already given when the cash was taken (an edit that restates neither
+        the amount nor return_change): it stays given, so only the rest of ``tendered`` can be used.
+        ``as_was`` are an edited payment's allocations before the edit: asked for again, they are settled
+        exactly as they were, with no write-off the tolerance would add today.
+        """
         currency = self.customers[customer_id]
         tolerance = tolerance_in(currency, rate, self.tolerance_base_minor)
-        if tendered < taken:
-            raise ModelError(InvalidInput, f"amount {tendered} below {taken} already used")
-        available = tendered - taken
+        kept = tendered - handed_back
+        if kept < taken:
+            raise ModelError(InvalidInput, f"amount {kept} below {taken} already used")
+        available = kept - taken
         planned: list[Alloc] = []
         if asks is None:
             left = available
@@ -388,13 +398,13 @@ class Books:
                 balance = self.balance(doc, excluding=excluding)
                 if settle > balance:
                     raise ModelError(DocumentOverSettled, f"allocation {index}: {settle} > balance {balance}")
-                planned.append(self._planned(doc, ask.cash, ask, balance, tolerance))
+                planned.append(self._planned(doc, ask.cash, ask, balance, 0 if ask in as_was else tolerance))
             allocated = sum(a.cash for a in planned)
             if allocated > available:
                 raise ModelError(PaymentOverAllocated, f"allocations {allocated} > {available}")
         allocated = sum(a.cash for a in planned)
         change = available - allocated if return_change and available > allocated else 0
-        amount = tendered - change
+        amount = kept - change
         if charges > amount:
             raise ModelError(BankChargesExceedAmount, f"charges {charges} > amount {amount}")
         return Plan(amount, tuple(planned))
@@ -420,15 +430,19 @@ class Books:
         return commit
 
     def update_payment(self, payment_id: int, *, tendered: int, charges: int, rate: str,
-                       asks: Sequence[Ask] | None, return_change: bool, expected_version: int | None) -> Commit:
+                       asks: Sequence[Ask] | None, return_change: bool, expected_version: int | None,
+                       handed_back: int = 0) -> Commit:
         payment = self.payments[payment_id]
         if expected_version is not None and expected_version != payment.version:
             raise ModelError(VersionMismatch, f"version {payment.version}, not {expected_version}")
         if payment.status not in ("posted", "pending"):
             raise ModelError(InvalidState, f"payment is {payment.status}")
         taken = self.credit_applied(payment) + self.refunded(payment)
+        as_was = {Ask(a.document_id, a.cash, a.discount, a.tax_withheld, a.rounding, a.write_off)
+                  for a in payment.allocations}
         plan = self.plan(customer_id=payment.customer_id, tendered=tendered, charges=charges, rate=rate, asks=asks,
-                         return_change=return_change, taken=taken, excluding=payment.id)
+                         return_change=return_change, taken=taken, excluding=payment.id, handed_back=handed_back,
+                         as_was=as_was)
 
         def commit(_: object) -> None:
             payment.allocations = list(plan.allocations)

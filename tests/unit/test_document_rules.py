@@ -64,7 +64,7 @@ def test_a_discount_equal_to_the_line_is_allowed():
 def test_a_discount_larger_than_the_line_is_refused():
     with pytest.raises(InvalidInput) as caught:
         line("1", 5000, discount=5001)
-    assert caught.value.field == "lines/0"
+    assert caught.value.field == "lines/0/discount"
     assert "discount" in caught.value.detail
     assert caught.value.status == 422
 

@@ -54,7 +54,7 @@ router = make_router("/v1/payments", "attachments")
 _ENVELOPE_BYTES = 64 * 1024
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "format": "binary",
+    "properties": {"file": {"type": "string", "format": "binary", "minLength": 1,
                             "description": "PDF, PNG, JPEG, WebP, XLSX or CSV, at most 10 MiB; the type is "
                                            "judged by the content."}}}}}}}
 

@@ -45,10 +45,12 @@ def list_api_keys(caller: CallerDep, paging: PagingDep) -> Response:
 
 @keys.post("", status_code=201, response_model=ApiKeyCreated, responses=responses(409, 422, 503))
 def create_key(body: ApiKeyCreate, caller: CallerDep, key: IdempotencyDep) -> Response:
-    """A new key; its secret is in this response only."""
+    """A new key; its secret is in this response only. A replay under the same Idempotency-Key answers
+    the same key with ``secret`` null: the secret is stored nowhere, not even for replays."""
     def work(s):  # type: ignore[no-untyped-def]
         issued = create_api_key(s, business_id=caller.business_id, name=body.name)
-        return Reply(ApiKeyCreated(**ApiKeyPublic.of(issued.key).model_dump(), secret=issued.secret), status=201)
+        created = ApiKeyCreated(**ApiKeyPublic.of(issued.key).model_dump(), secret=issued.secret)
+        return Reply(created, status=201, replayed=created.model_copy(update={"secret": None}))
 
     return mutate(caller, key, work)
 

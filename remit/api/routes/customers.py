@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from remit.api.deps import CallerDep, IdempotencyDep, PagingDep
 from remit.api.filters import any_contains, text_filters
-from remit.api.pagination import paginate, parse_sort
+from remit.api.pagination import paginate, parse_sort, sort_choices
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
 from remit.api.schemas.common import ObjectId, Page
@@ -22,6 +22,7 @@ from remit.api.schemas.customers import (
     CustomerPublic,
     CustomerUpdate,
 )
+from remit.api.schemas.values import CurrencyFilter
 from remit.api.transactions import Reply, fetch, mutate
 from remit.customers.models import Customer
 from remit.customers.service import (
@@ -36,6 +37,7 @@ router = make_router("/v1/customers", "customers")
 
 SORTS = {"created": Customer.created_at, "name": func.lower(Customer.name),
          "code": func.coalesce(Customer.code, "")}
+SortBy = sort_choices(SORTS)
 
 
 @router.get("", response_model=Page[CustomerPublic], responses=responses(400))
@@ -46,12 +48,12 @@ def list_customers(
     name_startswith: Annotated[str | None, Query(min_length=1, max_length=254, description="Name starts with this, ignoring case.")] = None,
     name_contains: Annotated[str | None, Query(min_length=1, max_length=254, description="Name contains this, ignoring case.")] = None,
     email: Annotated[str | None, Query(min_length=1, max_length=254, description="Exactly this email, ignoring case.")] = None,
-    currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    currency: CurrencyFilter | None = None,
     active: bool | None = None,
     code: Annotated[str | None, Query(max_length=40)] = None,
     search_text: Annotated[str | None, Query(min_length=1, max_length=254, description="Name, email, company name or phone contains this, "
                                                    "ignoring case.")] = None,
-    sort: Annotated[str | None, Query(description="created (the default), name or code; prefix '-' for "
+    sort: Annotated[SortBy | None, Query(description="created (the default), name or code; prefix '-' for "
                                                   "descending.")] = None,
 ) -> Response:
     """Customers, oldest first unless sorted otherwise."""
@@ -63,7 +65,7 @@ def list_customers(
     if email is not None:
         stmt = stmt.where(func.lower(Customer.email) == email.lower())
     if currency is not None:
-        stmt = stmt.where(Customer.currency == currency.upper())
+        stmt = stmt.where(Customer.currency == currency)
     if active is not None:
         stmt = stmt.where(Customer.active.is_(active))
     if code is not None:

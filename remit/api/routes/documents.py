@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from remit.api.deps import CallerDep, IdempotencyDep, IfMatch, PagingDep, expected_version
 from remit.api.filters import amount_filter, any_contains
-from remit.api.pagination import paginate, parse_sort
+from remit.api.pagination import paginate, parse_sort, sort_choices
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
-from remit.api.schemas.common import ObjectId, Page, money
+from remit.api.schemas.common import AMOUNT_TEXT, ObjectId, Page, money
 from remit.api.schemas.documents import (
     DocumentCreate,
     DocumentPublic,
@@ -27,6 +27,7 @@ from remit.api.schemas.documents import (
     SettlementPublic,
     Status,
 )
+from remit.api.schemas.values import CurrencyFilter, DayFilter
 from remit.api.transactions import Reply, fetch, mutate
 from remit.businesses.service import get_business
 from remit.documents import service
@@ -45,6 +46,7 @@ SORTS = {
     "total": Document.total_minor,
     "balance_due": Document.balance_due_minor,
 }
+SortBy = sort_choices(SORTS)
 UNPAYABLE = ("void", "draft", "quote")
 
 
@@ -83,18 +85,19 @@ def list_documents(
     customer_id: ObjectId | None = None,
     number: str | None = None,
     number_startswith: str | None = None,
-    currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    currency: CurrencyFilter | None = None,
     overdue: Annotated[bool | None, Query(description="Past due, with a balance, and payable (not void, draft or "
                                                       "quote); false lists the rest.")] = None,
-    date_: Annotated[date | None, Query(alias="date", description="Issue date.")] = None,
-    date_start: date | None = None,
-    date_end: date | None = None,
-    due_date_start: date | None = None,
-    due_date_end: date | None = None,
-    balance_due_greater_than: Annotated[str | None, Query(description="An amount in each document's currency.")] = None,
+    date_: Annotated[DayFilter | None, Query(alias="date", description="Issue date.")] = None,
+    date_start: DayFilter | None = None,
+    date_end: DayFilter | None = None,
+    due_date_start: DayFilter | None = None,
+    due_date_end: DayFilter | None = None,
+    balance_due_greater_than: Annotated[str | None, Query(pattern=AMOUNT_TEXT,
+                                                          description="An amount in each document's currency.")] = None,
     search_text: Annotated[str | None, Query(min_length=1, max_length=100,
                                              description="Part of the number or reference.")] = None,
-    sort: Annotated[str | None, Query(description="date, due_date, number, total or balance_due; prefix '-' for "
+    sort: Annotated[SortBy | None, Query(description="date, due_date, number, total or balance_due; prefix '-' for "
                                                   "descending. Default -date.")] = None,
 ) -> Response:
     """Documents, newest first unless sorted otherwise."""

@@ -10,11 +10,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from remit.api.deps import CallerDep, PagingDep
-from remit.api.pagination import paginate, parse_sort
+from remit.api.pagination import paginate, parse_sort, sort_choices
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
 from remit.api.schemas.common import ObjectId, Page
 from remit.api.schemas.events import EventPublic
+from remit.api.schemas.values import Moment
 from remit.api.transactions import fetch
 from remit.events.models import Event
 from remit.tenancy import owned
@@ -22,6 +23,7 @@ from remit.tenancy import owned
 router = make_router("/v1/events", "events")
 
 SORTS = {"id": Event.id, "created_at": Event.created_at}
+SortBy = sort_choices(SORTS)
 
 
 def as_stored(moment: datetime) -> datetime:
@@ -35,10 +37,10 @@ def list_events(
     type: Annotated[str | None, Query(max_length=40, description="e.g. payment.created")] = None,
     subject_type: Annotated[str | None, Query(max_length=20, description="e.g. payment")] = None,
     subject_id: ObjectId | None = None,
-    created_after: Annotated[datetime | None, Query(description="Only events strictly after this time "
+    created_after: Annotated[Moment | None, Query(description="Only events strictly after this time "
                                                                 "(ISO 8601; UTC when no offset is given).")] = None,
-    created_before: Annotated[datetime | None, Query(description="Only events strictly before this time.")] = None,
-    sort: Annotated[str | None, Query(description="id or created_at, '-' prefix for descending; default -id "
+    created_before: Annotated[Moment | None, Query(description="Only events strictly before this time.")] = None,
+    sort: Annotated[SortBy | None, Query(description="id or created_at, '-' prefix for descending; default -id "
                                                   "(newest first).")] = None,
 ) -> Response:
     """Events of this business, newest first unless ``sort`` says otherwise."""

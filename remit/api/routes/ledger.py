@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -11,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from remit.api.deps import CallerDep, PagingDep
-from remit.api.pagination import paginate, parse_sort
+from remit.api.pagination import paginate, parse_sort, sort_choices
 from remit.api.problems import ParameterInvalid, responses
 from remit.api.routing import router as make_router
 from remit.api.schemas.common import ObjectId, Page
 from remit.api.schemas.ledger import JournalEntryPublic, JournalLinePublic, TrialBalance
+from remit.api.schemas.values import DayFilter
 from remit.api.transactions import fetch
 from remit.businesses.service import get_business
 from remit.ledger.models import Account, JournalEntry, JournalLine
@@ -25,6 +25,7 @@ from remit.tenancy import owned
 router = make_router("/v1/ledger", "ledger")
 
 SORTS = {"id": JournalEntry.id, "date": JournalEntry.entry_date}
+SortBy = sort_choices(SORTS)
 
 
 def _with_lines(session: Session, business_id: ObjectId, entries: list[JournalEntry]) -> list[JournalEntryPublic]:
@@ -57,12 +58,12 @@ def read_trial_balance(caller: CallerDep) -> Response:
 def list_entries(
     caller: CallerDep, paging: PagingDep,
     source: Annotated[str | None, Query(max_length=40, description="e.g. payment.received")] = None,
-    date_start: Annotated[date | None, Query(description="Entries dated on or after this day.")] = None,
-    date_end: Annotated[date | None, Query(description="Entries dated on or before this day.")] = None,
-    payment_id: Annotated[int | None, Query(description="Entries with a line for this payment.")] = None,
-    document_id: Annotated[int | None, Query(description="Entries with a line for this document.")] = None,
-    customer_id: Annotated[int | None, Query(description="Entries with a line for this customer.")] = None,
-    sort: Annotated[str | None, Query(description="id (posting order) or date, '-' prefix for descending; "
+    date_start: Annotated[DayFilter | None, Query(description="Entries dated on or after this day.")] = None,
+    date_end: Annotated[DayFilter | None, Query(description="Entries dated on or before this day.")] = None,
+    payment_id: Annotated[ObjectId | None, Query(description="Entries with a line for this payment.")] = None,
+    document_id: Annotated[ObjectId | None, Query(description="Entries with a line for this document.")] = None,
+    customer_id: Annotated[ObjectId | None, Query(description="Entries with a line for this customer.")] = None,
+    sort: Annotated[SortBy | None, Query(description="id (posting order) or date, '-' prefix for descending; "
                                                   "default -id (newest first).")] = None,
 ) -> Response:
     """Journal entries, newest first, each with its lines."""

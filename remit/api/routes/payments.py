@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from remit.api.deps import Caller, CallerDep, IdempotencyDep, IfMatch, PagingDep, expected_version
 from remit.api.filters import payment_filters
-from remit.api.pagination import paginate, parse_sort
+from remit.api.pagination import paginate, parse_sort, sort_choices
 from remit.api.problems import responses
 from remit.api.routing import router as make_router
 from remit.api.schemas.common import ObjectId, Page
@@ -53,6 +53,7 @@ router = make_router("/v1/payments", "payments")
 
 SORTS = {"date": Payment.payment_date, "amount": Payment.amount_minor, "number": Payment.number,
          "customer_name": Customer.name, "unused_amount": Payment.unused_minor}
+SortBy = sort_choices(SORTS)
 
 
 def _etag(payment: PaymentPublic) -> dict[str, str]:
@@ -72,7 +73,9 @@ def _input(session: Session, caller: Caller, body: PaymentFields, base: PaymentI
     data = replace(base)
     if "amount" in sent and getattr(body, "amount", None) is not None:
         data.amount = body.amount  # type: ignore[attr-defined]
-        data.return_change = None
+        data.return_change = data.change = None
+    if "return_change" in sent:
+        data.change = None  # restating the cash taken or the change policy works the change out again
     for name, target in (("date", "payment_date"), ("reference", "reference"), ("notes", "notes"),
                          ("exchange_rate", "exchange_rate"), ("deposit_account_id", "deposit_account_id"),
                          ("location_id", "location_id"), ("metadata", "metadata"),
@@ -123,7 +126,7 @@ def preview(body: PaymentCreate, caller: CallerDep) -> Response:
 
 @router.get("", response_model=Page[PaymentPublic], responses=responses(400))
 def list_payments(caller: CallerDep, paging: PagingDep, filters: Annotated[list, payment_filters],
-                  sort: Annotated[str | None, Query(description="date, amount, number, customer_name or "
+                  sort: Annotated[SortBy | None, Query(description="date, amount, number, customer_name or "
                                                                 "unused_amount; prefix '-' for descending.")] = None
                   ) -> Response:
     """Payments, newest first unless sorted otherwise."""
@@ -137,12 +140,14 @@ def list_payments(caller: CallerDep, paging: PagingDep, filters: Annotated[list,
     return fetch(caller, work)
 
 
-@router.get("/{payment_id}", response_model=PaymentPublic, responses=responses(404))
+# ":int" keeps these three off "/preview": PATCH /v1/payments/preview is then a 405 naming POST, not a 404 for a
+# payment called "preview".
+@router.get("/{payment_id:int}", response_model=PaymentPublic, responses=responses(404))
 def read_payment(payment_id: ObjectId, caller: CallerDep) -> Response:
     return fetch(caller, lambda s: _reply(s, get_payment(s, business_id=caller.business_id, payment_id=payment_id)))
 
 
-@router.patch("/{payment_id}", response_model=PaymentPublic, responses=responses(404, 409, 422, 503))
+@router.patch("/{payment_id:int}", response_model=PaymentPublic, responses=responses(404, 409, 422, 503))
 def edit_payment(payment_id: ObjectId, body: PaymentUpdate, caller: CallerDep, key: IdempotencyDep,
                  if_match: IfMatch = None) -> Response:
     """Change a payment; members left out keep their values. Re-checked against live balances
@@ -157,7 +162,7 @@ def edit_payment(payment_id: ObjectId, body: PaymentUpdate, caller: CallerDep, k
     return mutate(caller, key, work)
 
 
-@router.delete("/{payment_id}", response_model=PaymentPublic, responses=responses(404, 409, 422, 503))
+@router.delete("/{payment_id:int}", response_model=PaymentPublic, responses=responses(404, 409, 422, 503))
 def delete_payment(payment_id: ObjectId, caller: CallerDep, key: IdempotencyDep, if_match: IfMatch = None) -> Response:
     """Void: allocations, credit applied from it and its postings are reversed; nothing is erased."""
     return mutate(caller, key, lambda s: _reply(s, void_payment(

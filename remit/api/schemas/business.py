@@ -7,7 +7,9 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from remit.api.schemas.common import AmountIn, AmountOut, Input, Timestamp, money
+from remit.api.schemas.values import NonBlank, Stated
 from remit.businesses.models import ApiKey, Business
+from remit.payments.models import CHANNELS
 
 
 class BusinessPublic(BaseModel):
@@ -30,10 +32,10 @@ class BusinessPublic(BaseModel):
 
 
 class BusinessUpdate(Input):
-    name: Annotated[str | None, Field(max_length=200)] = None
+    name: Annotated[NonBlank | None, Field(max_length=200)] = None
     write_off_tolerance: AmountIn | None = Field(
         None, description="A remainder up to this (base currency) is written off and the document is paid.")
-    approval_channels: list[str] | None = Field(
+    approval_channels: list[Annotated[str, Stated({"enum": list(CHANNELS)})]] | None = Field(
         None, description="Channels whose payments wait for approval, e.g. [\"web\", \"zoho\"].")
     cash_excess_as_change: bool | None = Field(
         None, description="Hand cash paid beyond what it settles back as change instead of keeping credit.")
@@ -53,7 +55,9 @@ class ApiKeyPublic(BaseModel):
 
 
 class ApiKeyCreated(ApiKeyPublic):
-    secret: str = Field(description="The key itself. It is shown only in this response and never stored.")
+    secret: str | None = Field(description="The key itself. It is shown only in this response and never stored; "
+                                           "a replay under the same Idempotency-Key answers null (revoke that key "
+                                           "and create another if the first answer was lost).")
 
 
 class ApiKeyCreate(Input):

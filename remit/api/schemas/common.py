@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from annotated_types import Interval
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
-from remit.money import format_minor
+from remit.api.schemas.values import Stated
+from remit.money import decimal_text, format_minor
 
 T = TypeVar("T")
 
@@ -20,33 +21,61 @@ def _amount_text(value: Any) -> Any:
     if isinstance(value, bool | float):
         return value  # str validation then refuses it
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return decimal_text(value)
     return str(value) if isinstance(value, int) else value
 
 
-AmountIn = Annotated[
-    str, BeforeValidator(_amount_text),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}, {"type": "number"}],
-                    "description": "An exact decimal amount, as a string (\"95.00\") or a JSON number.",
-                    "examples": ["95.00"]}),
-]
-RateIn = Annotated[
-    str, BeforeValidator(_amount_text),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}],
-                    "description": "An exact decimal rate to the business's base currency.", "examples": ["83.25"]}),
-]
+def decimal_in(text: str, number: dict[str, Any], description: str, example: str) -> Any:
+    """A decimal member as exact text, documented by what the services accept.
+
+    ``text`` is the pattern a string must match; ``number`` bounds a JSON number. Decimals a currency (or a
+    float-spelt number) cannot carry are left to the services, which refuse them with a 422 naming the field.
+    """
+    return Annotated[str, BeforeValidator(_amount_text), WithJsonSchema({
+        "anyOf": [{"type": "string", "pattern": text}, {"type": "number", **number}],
+        "description": description, "examples": [example]})]
+
+
+# parse_decimal's reading: digits with an optional fraction, never negative, at most 15 integer digits.
+AMOUNT_TEXT = r"^0*[0-9]{1,15}(\.[0-9]+)?$"
+NUMBER_RANGE = {"minimum": 0, "exclusiveMaximum": 10**15}
+AmountIn = decimal_in(AMOUNT_TEXT, NUMBER_RANGE,
+                      "An exact decimal amount, as a string (\"95.00\") or a JSON number.", "95.00")
+PositiveAmountIn = decimal_in(
+    r"^0*([1-9][0-9]{0,14}(\.[0-9]+)?|0\.[0-9]*[1-9][0-9]*)$", {"exclusiveMinimum": 0, "exclusiveMaximum": 10**15},
+    "An exact decimal amount greater than zero, as a string (\"95.00\") or a JSON number.", "95.00")
+# parse_rate: greater than zero with at most 10 decimals (trailing zeros aside).
+RateIn = decimal_in(
+    r"^0*([1-9][0-9]{0,14}(\.[0-9]{1,10}0*)?|0\.[0-9]{0,9}[1-9]0*)$", {"exclusiveMinimum": 0, "exclusiveMaximum": 10**15},
+    "An exact decimal rate to the business's base currency; 1 for the base currency itself.", "83.25")
+
+
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # Stored as naive UTC; sent as RFC 3339 with its offset ("...Z"), as date-time requires.
 Timestamp = Annotated[datetime, AfterValidator(_utc)]
-# Ids are BIGINT: a larger number names no object (and must not reach the driver as an overflow).
-ObjectId = Annotated[int, Interval(ge=1, le=2**63 - 1)]
+
+
+def _whole(value: Any) -> Any:
+    """A JSON number such as 5.0 is an integer to JSON Schema; the exact parser hands it over as a Decimal."""
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 20 and value == int(value):
+        return int(value)
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+# Ids are BIGINT, but stay within 2**53 - 1 so every JSON reader (JavaScript's, a schema validator's doubles)
+# reads them exactly. A larger number names no object (and must not reach the driver as an overflow). The bounds
+# come before the validator, so that pydantic writes them into the schema as minimum and maximum.
+ObjectId = Annotated[int, Interval(ge=1, le=2**53 - 1), BeforeValidator(_whole)]
 AmountOut = Annotated[str, Field(description="An exact decimal amount in the object's currency.",
                                  examples=["95.00"])]
-Metadata = Annotated[dict[str, str], Field(
-    description="Up to 50 string key-values for your own ids (keys up to 40 characters, values up to 500).",
+# The limits are stated here and checked by the services (remit.customers.service.check_metadata).
+Metadata = Annotated[dict[str, str], Stated({
+    "maxProperties": 50, "propertyNames": {"maxLength": 40}, "additionalProperties": {"type": "string", "maxLength": 500}}),
+    Field(description="Up to 50 string key-values for your own ids (keys up to 40 characters, values up to 500).",
     examples=[{"erp_id": "A-1001"}])]
 
 
@@ -55,9 +84,19 @@ def money(minor: int, currency: str) -> str:
 
 
 class Input(BaseModel):
-    """Request bodies refuse unknown members: a misspelt field must not be silently dropped."""
+    """Request bodies refuse unknown members (a misspelt field must not be silently dropped) and take each
+    member as the type the schema names: 0 is not false, "5" is not an id."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # FastAPI validates a body with from_attributes, so a JSON number (a Decimal, whose missing attributes
+        # read as members left out) would otherwise pass as an empty object.
+        if not isinstance(data, dict | BaseModel):
+            raise ValueError("a JSON object is expected")  # noqa: TRY004 - pydantic reports only ValueError
+        return data
 
 
 class Page(BaseModel, Generic[T]):

@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from remit.api.schemas.common import AmountOut, Deleted, Input, Metadata, ObjectId, Timestamp, money
+from remit.api.schemas.common import (
+    AmountOut,
+    Deleted,
+    Input,
+    Metadata,
+    ObjectId,
+    Timestamp,
+    money,
+)
+from remit.api.schemas.values import Country, Currency, Email, NonBlank, not_null, null_only
 from remit.customers.models import ContactPerson, Customer
 from remit.customers.service import ContactInput, CustomerBalance
 from remit.documents.models import Document
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Email = Annotated[str, Field(max_length=254, examples=["accounts@asha.example"])]
+Name = Annotated[NonBlank, Field(min_length=1, max_length=200)]
 Phone = Annotated[str, Field(max_length=32)]
-Currency = Annotated[str, Field(min_length=3, max_length=3, description="ISO 4217 code.", examples=["INR"])]
-Country = Annotated[str, Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 code.",
-                               examples=["IN"])]
 Code = Annotated[str, Field(max_length=40)]
 
 
-class ContactPersonIn(Input):
-    id: int | None = Field(None, description="On update: keep this existing contact person (with these values) "
-                                             "instead of adding a new one.")
+# At most one contact person is primary.
+ONE_PRIMARY: dict[str, Any] = {"contains": {"properties": {"is_primary": {"const": True}}, "required": ["is_primary"]},
+                               "minContains": 0, "maxContains": 1}
+
+
+class ContactPersonNew(Input):
+    id: int | None = Field(None, description="Only for an update: a new customer has no contact persons yet.",
+                           json_schema_extra=null_only)
     name: Name
     email: Email | None = None
     phone: Phone | None = None
@@ -31,6 +41,11 @@ class ContactPersonIn(Input):
 
     def as_input(self) -> ContactInput:
         return ContactInput(name=self.name, email=self.email, phone=self.phone, is_primary=self.is_primary, id=self.id)
+
+
+class ContactPersonIn(ContactPersonNew):
+    id: ObjectId | None = Field(None, description="Keep this existing contact person (with these values) instead "
+                                                  "of adding a new one.")
 
 
 class CustomerCreate(Input):
@@ -44,7 +59,8 @@ class CustomerCreate(Input):
     country: Country | None = None
     code: Code | None = Field(None, description="Your own customer code; unique within the business.")
     accounting_code: Code | None = None
-    contact_persons: Annotated[list[ContactPersonIn], Field(default_factory=list, max_length=50)]
+    contact_persons: Annotated[list[ContactPersonNew], Field(default_factory=list, max_length=50,
+                                                            json_schema_extra=ONE_PRIMARY)]
     metadata: Metadata | None = None
 
 
@@ -53,17 +69,18 @@ class CustomerUpdate(Input):
     given, replace the whole list or map. currency can change only while the customer has no documents or
     payments."""
 
-    name: Name | None = None
+    name: Name | None = Field(None, json_schema_extra=not_null)
     email: Email | None = None
     phone: Phone | None = None
-    currency: Currency | None = None
+    currency: Currency | None = Field(None, json_schema_extra=not_null)
     company_name: Annotated[str, Field(max_length=200)] | None = None
     tax_id: Annotated[str, Field(max_length=32)] | None = None
     country: Country | None = None
     code: Code | None = None
     accounting_code: Code | None = None
-    active: bool | None = Field(None, description="false retires the customer; its history stays.")
-    contact_persons: Annotated[list[ContactPersonIn], Field(max_length=50)] | None = None
+    active: bool | None = Field(None, description="false retires the customer; its history stays.",
+                                json_schema_extra=not_null)
+    contact_persons: Annotated[list[ContactPersonIn], Field(max_length=50, json_schema_extra=ONE_PRIMARY)] | None = None
     metadata: Metadata | None = None
 
     def changes(self) -> dict[str, object]:

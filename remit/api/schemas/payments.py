@@ -6,11 +6,23 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.api.schemas.common import AmountIn, AmountOut, Input, Metadata, ObjectId, RateIn, Timestamp, money
+from remit.api.schemas.common import (
+    AmountIn,
+    AmountOut,
+    Input,
+    Metadata,
+    ObjectId,
+    PositiveAmountIn,
+    RateIn,
+    Timestamp,
+    Whole,
+    money,
+)
+from remit.api.schemas.values import Currency, Day
 from remit.businesses.models import PaymentMethod
 from remit.customers.service import customer_totals
 from remit.documents.models import Document
@@ -32,7 +44,12 @@ class AllocationCreate(Input):
 class PaymentFields(Input):
     """Members shared by create, preview and update."""
 
-    date: dt.date | None = Field(None, description="The day the money was received; default today.")
+    # allocations (even an empty list) and auto_allocate: true contradict each other.
+    model_config = ConfigDict(json_schema_extra={"not": {
+        "required": ["allocations", "auto_allocate"],
+        "properties": {"allocations": {"type": "array"}, "auto_allocate": {"const": True}}}})
+
+    date: Day | None = Field(None, description="The day the money was received; default today.")
     method: str | None = Field(None, description="A payment-method code: cash, cheque, bank_transfer, card, upi, ...")
     reference: Text | None = Field(None, description="Cheque number, UTR, transaction id.")
     notes: Annotated[str, Field(max_length=2000)] | None = None
@@ -51,25 +68,25 @@ class PaymentFields(Input):
 class PaymentCreate(PaymentFields):
     customer_id: ObjectId
     amount: AmountIn = Field(description="What the customer handed over, gross of bank charges.")
-    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
+    currency: Currency | None = None
 
 
 class PaymentUpdate(PaymentFields):
     """Partial: members left out keep their stored values; ``allocations`` given replaces them all."""
 
     amount: AmountIn | None = None
-    version: int | None = Field(None, description="The version you read; a 409 if it changed since.")
+    version: Whole | None = Field(None, description="The version you read; a 409 if it changed since.")
 
 
 class CreditApply(Input):
     document_id: ObjectId
-    amount: AmountIn
-    date: dt.date | None = None
+    amount: PositiveAmountIn
+    date: Day | None = None
 
 
 class RefundCreate(Input):
-    amount: AmountIn
-    date: dt.date | None = None
+    amount: PositiveAmountIn
+    date: Day | None = None
     method: str | None = None
     deposit_account_id: ObjectId | None = None
     reference: Text | None = None

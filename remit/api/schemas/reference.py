@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from remit.api.schemas.common import Input
+from remit.api.schemas.values import NonBlank
 from remit.businesses.models import DepositAccount, Location, PaymentMethod
 
 RETIRE = "false retires it: payments already made keep it, new ones should not use it."
@@ -26,16 +27,16 @@ class PaymentMethodPublic(BaseModel):
 
 
 class PaymentMethodCreate(Input):
-    code: Annotated[str, Field(min_length=1, max_length=40, examples=["neft"],
+    code: Annotated[NonBlank, Field(min_length=1, max_length=40, examples=["neft"],
                                description="Unique within the business; vendor APIs and imports name methods by it.")]
-    name: Annotated[str, Field(min_length=1, max_length=100, examples=["NEFT"])]
+    name: Annotated[NonBlank, Field(min_length=1, max_length=100, examples=["NEFT"])]
     is_cash: bool = Field(False, description="Cash paid beyond what it settles can be handed back as change.")
 
 
 class PaymentMethodUpdate(Input):
     """Members left out keep their values. The code cannot change."""
 
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    name: Annotated[NonBlank, Field(min_length=1, max_length=100)] | None = None
     is_cash: bool | None = None
     active: bool | None = Field(None, description=RETIRE)
 
@@ -55,14 +56,14 @@ class DepositAccountPublic(BaseModel):
 
 
 class DepositAccountCreate(Input):
-    name: Annotated[str, Field(min_length=1, max_length=100, examples=["HDFC current account"])]
+    name: Annotated[NonBlank, Field(min_length=1, max_length=100, examples=["HDFC current account"])]
     kind: Literal["bank", "cash"]
 
 
 class DepositAccountUpdate(Input):
     """Members left out keep their values. The kind cannot change: its postings were made as that kind."""
 
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    name: Annotated[NonBlank, Field(min_length=1, max_length=100)] | None = None
     active: bool | None = Field(None, description=RETIRE)
 
 
@@ -79,14 +80,14 @@ class LocationPublic(BaseModel):
 
 
 class LocationCreate(Input):
-    code: Annotated[str, Field(min_length=1, max_length=20, examples=["BLR"],
+    code: Annotated[NonBlank, Field(min_length=1, max_length=20, examples=["BLR"],
                                description="Unique within the business.")]
-    name: Annotated[str, Field(min_length=1, max_length=200, examples=["Bengaluru counter"])]
+    name: Annotated[NonBlank, Field(min_length=1, max_length=200, examples=["Bengaluru counter"])]
 
 
 class LocationUpdate(Input):
     """Members left out keep their values."""
 
-    code: Annotated[str, Field(min_length=1, max_length=20)] | None = None
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    code: Annotated[NonBlank, Field(min_length=1, max_length=20)] | None = None
+    name: Annotated[NonBlank, Field(min_length=1, max_length=200)] | None = None
     active: bool | None = Field(None, description=RETIRE)

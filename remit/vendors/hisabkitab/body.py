@@ -25,6 +25,7 @@ from remit.api.problems import BodyMalformed
 from remit.attachments.errors import AttachmentTooLarge
 from remit.attachments.types import MAX_BYTES
 from remit.errors import InvalidInput
+from remit.text import check_text
 
 FILE_FIELD = "upload_receipt_invoice"
 # Fields that are arrays even when a form sends them once, without brackets.
@@ -56,21 +57,26 @@ def _put_form(fields: dict[str, Any], key: str, value: str) -> None:
     name, parts = found.group(1), re.findall(r"\[([^\[\]]*)\]", found.group(2))
     if value == "":
         value = None  # type: ignore[assignment]
-    if not parts:
-        if _is_array(name):
-            fields.setdefault(name, []).append(value)
-        else:
-            fields[name] = value
-    elif parts == [""]:
-        fields.setdefault(name, []).append(value)
-    elif parts[0].isdigit() and len(parts) <= 2 and len(parts[0]) < 5:
+    if not parts and not _is_array(name):
+        fields[name] = value
+    elif not parts or parts == [""]:
+        items = fields.setdefault(name, [])
+        if not isinstance(items, list):
+            raise InvalidInput(field=name, detail=f"{name} is sent both as a list and with indexes.")
+        items.append(value)
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    elif re.fullmatch(r"[0-9]{1,4}", parts[0]) and len(parts) <= 2:
         rows = fields.setdefault(name, {})
         if not isinstance(rows, dict):
             raise InvalidInput(field=name, detail=f"{name} is sent both as a list and with indexes.")
+        index = int(parts[0])
         if len(parts) == 1:
-            rows[int(parts[0])] = value
+            rows[index] = value
+        elif isinstance(row := rows.setdefault(index, {}), dict):
+            row[parts[1]] = value
         else:
-            rows.setdefault(int(parts[0]), {})[parts[1]] = value
+            raise InvalidInput(field=f"{name}.{index}", detail=f"{name}[{index}] is sent both as a value and "
+                                                                f"with members.")
     # Anything deeper is no field HisabKitab documents; Laravel ignores unknown input, and so do we.
 
 
@@ -79,7 +85,7 @@ async def read_body(request: Request) -> Body:
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BYTES + _ENVELOPE_BYTES:
-            raise AttachmentTooLarge(limit=MAX_BYTES)
+            raise AttachmentTooLarge(limit=MAX_BYTES, field=FILE_FIELD)
         try:
             form = await request.form(max_files=1, max_fields=2000)
         except MultiPartException as exc:
@@ -92,6 +98,8 @@ async def read_body(request: Request) -> Body:
                     raise InvalidInput(field=key, detail=f"Only {FILE_FIELD} may carry a file.")
                 upload = value
             else:
+                # A JSON body is checked as it is decoded (loads_exact); a form, here.
+                check_text(value, field=key.removesuffix("[]"))
                 _put_form(fields, key, value)
         for name, value in fields.items():
             if isinstance(value, dict):

@@ -59,11 +59,16 @@ _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def parse_day(value: object, *, field: str) -> date:
-    """``DD-MM-YYYY`` as the docs say; ``YYYY-MM-DD`` too, since clients echo our own dates back."""
+    """``DD-MM-YYYY`` as the docs say; a plain ``YYYY-MM-DD`` too.
+
+    Not a timestamp: a response's date is the day's midnight in the business's zone written in UTC
+    (13-02-2025 in India is ``2025-02-12T18:30:00.000000Z``), so its first ten characters name the day before.
+    Echoed back, it is refused rather than read a day early.
+    """
     text = value.strip() if isinstance(value, str) else ""
     found = _DAY_FIRST.fullmatch(text)
     parts = (found.group(3), found.group(2), found.group(1)) if found else None
-    if parts is None and (iso := _ISO_DAY.fullmatch(text[:10])):
+    if parts is None and (iso := _ISO_DAY.fullmatch(text)):
         parts = iso.groups()
     try:
         if parts is None:

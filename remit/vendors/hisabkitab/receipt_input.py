@@ -13,6 +13,7 @@ keeps the whole receipt as the party's credit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -41,6 +42,10 @@ _RECEIPT_FIELDS = {"amount": "total_received_amount", "allocations": "total_rece
                    "deposit_account_id": "bank_cash_ledger_id", "method_id": "payment_mode", "method": "payment_mode",
                    "customer_id": "ledger_id", "payment_date": "date", "reference": "reference_number",
                    "notes": "narration", "number": "receipt_number", "file": "upload_receipt_invoice"}
+
+
+# adj_ledger_N / adj_amount_N, N in ASCII digits (str.isdigit() would also take "²", which int() refuses).
+_SLOT = re.compile(r"adj_(?:ledger|amount)_([0-9]{1,9})")
 
 
 @dataclass(slots=True)
@@ -95,8 +100,7 @@ def _line(index: int, style: str, row: dict[str, Any]) -> BillLine:
         if amount is not None:
             line.parts[part] = amount
             line.sources[part] = line.name(vendor)
-    slots = sorted({int(key.rsplit("_", 1)[1]) for key in row if key.startswith(("adj_ledger_", "adj_amount_"))
-                    and key.rsplit("_", 1)[1].isdigit()})
+    slots = sorted({int(found.group(1)) for key in row if (found := _SLOT.fullmatch(str(key)))})
     for slot in slots:
         ledger_field, amount_field = line.name(f"adj_ledger_{slot}"), line.name(f"adj_amount_{slot}")
         ledger = values.whole(row.get(f"adj_ledger_{slot}"), field=ledger_field)
@@ -256,7 +260,7 @@ def payment_input(session: Session, *, business_id: int, form: ReceiptForm, reco
         stored = _live_allocations(session, payment)
     customer_id = party_of(session, business_id, form.ledger_id) if form.ledger_id is not None else None
     if form.total_received_amount is not None:
-        data.amount = form.total_received_amount
+        data.amount, data.change = form.total_received_amount, None  # a new total works any change out again
     if form.payment_date is not None:
         data.payment_date = form.payment_date
     if form.payment_mode is not None:

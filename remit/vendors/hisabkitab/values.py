@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from remit.api.routing import loads_exact
@@ -17,9 +18,10 @@ def blank(value: object) -> bool:
 def whole(value: object, *, field: str) -> int | None:
     if blank(value):
         return None
-    if isinstance(value, Decimal) and value == value.to_integral_value():
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only: str.isdigit() also takes "²" and "١", which int() then refuses (or reads).
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,30}", value.strip()):
         value = int(value.strip())
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidInput(field=field, detail=f"The {field} must be an integer.")

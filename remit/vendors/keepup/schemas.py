@@ -16,6 +16,7 @@ from remit.api.routing import loads_exact
 from remit.api.schemas.common import AmountIn
 from remit.documents.service import LineInput
 from remit.errors import InvalidInput
+from remit.text import check_text
 
 
 def _text(value: Any) -> Any:
@@ -89,7 +90,10 @@ async def _members(request: Request) -> dict[str, Any]:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
         form = await request.form()
-        return {name: value for name, value in form.items() if isinstance(value, str)}
+        members = {name: value for name, value in form.items() if isinstance(value, str)}
+        for name, value in members.items():
+            check_text(value, field=name)  # a JSON body is checked as it is decoded; a form, here
+        return members
     raw = await request.body()
     if not raw.strip():
         return {}

@@ -116,7 +116,7 @@ def feathers_query(request: Request, *, sortable: set[str], filterable: set[str]
 
 
 def _whole(name: str, value: str) -> int:
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise ParameterInvalid(field=name, detail=f"{name} is a whole number.")
     return int(value)
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import RootModel
 
 from remit.api.problems import Unauthenticated
+from remit.days import check_day
 from remit.errors import InvalidInput, RemitError
 
 # A Refrens id is 24 hex digits, like a MongoDB ObjectId: 8 name the kind of object, 16 hold our integer
@@ -39,11 +40,15 @@ def decode_id(kind: str, text: str) -> int | None:
 def _moment(text: str, *, field: str) -> date | datetime:
     try:
         if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
-            return date.fromisoformat(text.strip())
+            day = date.fromisoformat(text.strip())
+            check_day(day, field=field)
+            return day
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(field=field, detail=f"{field} must be an ISO-8601 date such as "
                                                f"2024-08-18T12:08:38.000Z, not {text[:40]!r}.") from None
+    # Within the years Remit keeps, moving a moment to another zone cannot fall off the calendar (year 1 or 9999).
+    check_day(moment.date(), field=field)
     # Refrens times are UTC unless they say otherwise.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -145,8 +150,10 @@ def render(error: RemitError) -> JSONResponse:
         return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
     field = refrens_field(error.field) if error.field else None
     data: dict[str, Any] = {"reason": error.code}
+    # The services speak of their own fields (allocations/0/tax_withheld); the client sent tds.
+    message = error.detail.replace(error.field, field) if error.field and field else error.detail
     if field:
         data["field"] = field
-    body = {"name": name, "message": error.detail, "code": status, "className": _kebab(name), "data": data,
-            "errors": {field: error.detail} if field else {}}
+    body = {"name": name, "message": message, "code": status, "className": _kebab(name), "data": data,
+            "errors": {field: message} if field else {}}
     return JSONResponse(body, status_code=status)

@@ -39,6 +39,7 @@ from remit.vendors.zoho.wire import (
     Body,
     ZohoCaller,
     ZohoData,
+    ZohoDay,
     ZohoId,
     body_id,
     day,
@@ -72,8 +73,8 @@ class LineItem(Body):
 class InvoiceBody(Body):
     customer_id: ZohoId | None = None
     invoice_number: Annotated[str, Field(max_length=64)] | None = None
-    date: dt.date | None = None
-    due_date: dt.date | None = None
+    date: ZohoDay | None = None
+    due_date: ZohoDay | None = None
     line_items: list[LineItem] | None = None
     reference_number: Annotated[str, Field(max_length=100)] | None = None
     notes: Annotated[str, Field(max_length=2000)] | None = None
@@ -147,10 +148,10 @@ def invoice_filters(
     invoice_number: Text = None, invoice_number_startswith: Text = None, invoice_number_contains: Text = None,
     customer_name: Text = None, customer_name_startswith: Text = None, customer_name_contains: Text = None,
     reference_number: Text = None, reference_number_startswith: Text = None, reference_number_contains: Text = None,
-    date: dt.date | None = None, date_start: dt.date | None = None, date_end: dt.date | None = None,
-    date_before: dt.date | None = None, date_after: dt.date | None = None,
-    due_date: dt.date | None = None, due_date_start: dt.date | None = None, due_date_end: dt.date | None = None,
-    due_date_before: dt.date | None = None, due_date_after: dt.date | None = None,
+    date: ZohoDay | None = None, date_start: ZohoDay | None = None, date_end: ZohoDay | None = None,
+    date_before: ZohoDay | None = None, date_after: ZohoDay | None = None,
+    due_date: ZohoDay | None = None, due_date_start: ZohoDay | None = None, due_date_end: ZohoDay | None = None,
+    due_date_before: ZohoDay | None = None, due_date_after: ZohoDay | None = None,
     total: str | None = None, total_less_than: str | None = None, total_less_equals: str | None = None,
     total_greater_than: str | None = None, total_greater_equals: str | None = None,
     customer_id: str | None = None, status: str | None = None, filter_by: str | None = None,

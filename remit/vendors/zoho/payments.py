@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -47,6 +46,7 @@ from remit.vendors.zoho.wire import (
     Body,
     ZohoCaller,
     ZohoData,
+    ZohoDay,
     ZohoId,
     body_id,
     ok,
@@ -75,7 +75,7 @@ class PaymentBody(Body):
     invoices: list[InvoiceApplied] | None = None
     payment_mode: Annotated[str, Field(max_length=50)] | None = None
     description: Annotated[str, Field(max_length=2000)] | None = None
-    date: dt.date | None = None
+    date: ZohoDay | None = None
     reference_number: Annotated[str, Field(max_length=50)] | None = None
     exchange_rate: RateIn | None = None
     amount: AmountIn | None = None
@@ -86,7 +86,7 @@ class PaymentBody(Body):
 
 
 class RefundBody(Body):
-    date: dt.date | None = None
+    date: ZohoDay | None = None
     refund_mode: Annotated[str, Field(max_length=50)] | None = None
     reference_number: Annotated[str, Field(max_length=100)] | None = None
     amount: AmountIn | None = None
@@ -100,7 +100,7 @@ def _input(s: Session, caller: Caller, body: PaymentBody, base: PaymentInput) ->
     data = replace(base)
     if body.amount is not None:
         # Zoho has no change: money beyond the invoices is the customer's unused amount.
-        data.amount, data.return_change = body.amount, False
+        data.amount, data.return_change, data.change = body.amount, False, None
     for value, target in ((body.date, "payment_date"), (body.description, "notes"),
                           (body.reference_number, "reference"), (body.exchange_rate, "exchange_rate")):
         if value is not None:
@@ -157,8 +157,8 @@ def _thank(s: Session, payment: Payment, contact_persons: list[str]) -> None:
 def payment_filters(
     customer_name: Text = None, customer_name_startswith: Text = None, customer_name_contains: Text = None,
     reference_number: Text = None, reference_number_startswith: Text = None, reference_number_contains: Text = None,
-    date: dt.date | None = None, date_start: dt.date | None = None, date_end: dt.date | None = None,
-    date_before: dt.date | None = None, date_after: dt.date | None = None,
+    date: ZohoDay | None = None, date_start: ZohoDay | None = None, date_end: ZohoDay | None = None,
+    date_before: ZohoDay | None = None, date_after: ZohoDay | None = None,
     amount: str | None = None, amount_less_than: str | None = None, amount_less_equals: str | None = None,
     amount_greater_than: str | None = None, amount_greater_equals: str | None = None,
     notes: str | None = None, notes_startswith: str | None = None, notes_contains: str | None = None,

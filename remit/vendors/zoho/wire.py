@@ -74,8 +74,32 @@ def describe(error: RemitError) -> tuple[int, int, str]:
     if error.status == 409:
         return 400, 1001, error.detail
     if 400 <= error.status < 500:
-        return 400, 4, error.detail
+        return 400, 4, _in_zoho_words(error)
     return 500, 1000, "Internal error"
+
+
+# Service field paths, as a Zoho client names them.
+_FIELDS = ((re.compile(r"allocations/(\d+)/amount"), r"invoices/\1/amount_applied"),
+           (re.compile(r"allocations/(\d+)/tax_withheld"), r"invoices/\1/tax_amount_withheld"),
+           (re.compile(r"allocations/(\d+)/document_id"), r"invoices/\1/invoice_id"),
+           (re.compile(r"payment_date|refund_date"), "date"), (re.compile(r"reference"), "reference_number"),
+           (re.compile(r"notes"), "description"), (re.compile(r"method"), "payment_mode"),
+           (re.compile(r"currency"), "currency_code"), (re.compile(r"name"), "contact_name"),
+           (re.compile(r"lines/(.*)"), r"line_items/\1"))
+
+
+def _in_zoho_words(error: RemitError) -> str:
+    """The failure naming the field the client sent (``invoices/0/amount_applied``, not the service's
+    ``allocations/0/amount``), as Zoho's own "Invalid value passed for ..." does."""
+    if not error.field:
+        return error.detail
+    field = error.field
+    for pattern, name in _FIELDS:
+        if pattern.fullmatch(field):
+            field = pattern.sub(name, field)
+            break
+    detail = error.detail.replace(error.field, field)
+    return detail if field in detail else f"Invalid value passed for {field}: {detail}"
 
 
 def render(error: RemitError) -> JSONResponse:
@@ -129,6 +153,17 @@ def rate(text: str) -> Decimal:
 
 def day(value: date | None) -> str:
     return value.isoformat() if value else ""
+
+
+def _day_text(value: Any) -> Any:
+    """Zoho dates are yyyy-mm-dd text. Alone, pydantic would also read 0 or "1772409600" (seconds since 1970)
+    or a midnight timestamp as a day."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        return value
+    raise ValueError("a date is written yyyy-mm-dd")
+
+
+ZohoDay = Annotated[date, BeforeValidator(_day_text)]
 
 
 # -- ids: our integer ids as numeric strings ------------------------------------------------
