@@ -46,12 +46,10 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -86,15 +84,23 @@ from remit.payments.service import (
     void_payment,
 )
 from tests.factories import event_count, make_business, make_customer, make_invoice, pay, row_counts
+from tests.service.drawing import (
+    DAY,
+    EVENT_TYPES,
+    RATES,
+    credit_pairs,
+    draw_credit_pair,
+    draw_document,
+    draw_payment,
+    how_much,
+    machine_settings,
+    rarely,
+)
 from tests.service.model import (
-    EXPONENTS,
-    Ask,
     Books,
     ModelError,
     amount_text,
-    line_total,
     minor_of,
-    tolerance_in,
 )
 
 EXAMPLES = int(os.environ.get("REMIT_HYPOTHESIS_EXAMPLES", "50"))
@@ -102,25 +108,7 @@ STEPS = int(os.environ.get("REMIT_HYPOTHESIS_STEPS", "40"))
 RANDOM = os.environ.get("REMIT_HYPOTHESIS_RANDOM") == "1"
 STATS_FILE = Path(__file__).resolve().parents[2] / ".hypothesis-stats.txt"
 
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    stateful_step_count=STEPS,
-    deadline=None,
-    derandomize=not RANDOM,
-    **({} if RANDOM else {"database": None}),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                           HealthCheck.filter_too_much, HealthCheck.data_too_large],
-    print_blob=True,
-)
-
-DAY = date(2026, 11, 23)
-# Exact rates to INR per unit; documents and payments of one customer may use different ones (rule 9).
-# The last of each makes most conversions round, so base residues must be closed out exactly.
-RATES = {"INR": ["1"], "JPY": ["0.56", "0.5", "0.6125", "0.5583"], "USD": ["83.25", "82.5", "84.1", "83.3337"],
-         "KWD": ["270.125", "271.5", "269.9", "270.1234"]}
-# The DESIGN event names checked per subject (rule 11).
-EVENT_TYPES = ("payment.created", "payment.updated", "payment.voided", "payment.approved", "payment.refunded",
-               "credit.applied", "invoice.paid")
+SETTINGS = machine_settings(examples=EXAMPLES, steps=STEPS, random=RANDOM)
 
 
 @dataclass
@@ -138,11 +126,6 @@ class Stats:
         stepped = self.sequences - self.lengths[0]
         return (f"{self.engine}: {self.sequences} sequences ({stepped} with at least one step), {self.steps} steps "
                 f"({self.refused} refused as predicted) in {self.seconds:.1f}s")
-
-
-def rarely(data: st.DataObject, one_in: int, label: str) -> bool:
-    """True about once in ``one_in`` draws; shrinks towards False (the common case)."""
-    return data.draw(st.sampled_from([False] * (one_in - 1) + [True]), label=label)
 
 
 class RemitMachine(RuleBasedStateMachine):
@@ -250,29 +233,20 @@ class RemitMachine(RuleBasedStateMachine):
     @rule(customer_id=customers, data=st.data())
     def add_document(self, customer_id: int, data: st.DataObject) -> None:
         currency = self.books.customers[customer_id]
-        scale = 10 ** EXPONENTS[currency]
-        kind = data.draw(st.sampled_from(["invoice", "invoice", "sale", "debit_note"]), label="kind")
-        state = data.draw(st.sampled_from(["open"] * 6 + ["quote", "quote", "draft"]), label="state")
-        lines, total = [], 0
-        for index in range(data.draw(st.integers(1, 2), label="line count")):
-            price = data.draw(st.one_of(st.integers(1, 1000 * scale), st.integers(1, 20)), label="unit price")
-            quantity = data.draw(st.sampled_from(["1", "1", "1", "2", "1.5"]), label="quantity")
-            tax_rate = data.draw(st.sampled_from(["0", "0", "18"]), label="tax rate")
-            discount = data.draw(st.one_of(st.just(0), st.just(0), st.integers(0, price)), label="discount")
-            lines.append(LineInput(name=f"Item {index}", quantity=quantity, unit_price=amount_text(price, currency),
-                                   discount=amount_text(discount, currency), tax_rate=tax_rate))
-            total += line_total(quantity=quantity, unit_price_minor=price, discount_minor=discount, tax_rate=tax_rate)
-        rate = data.draw(st.sampled_from(RATES[currency]), label="rate")
-        issue_date = DAY - timedelta(days=data.draw(st.integers(0, 60), label="days old"))
-        due_days = data.draw(st.one_of(st.none(), st.integers(0, 30)), label="due in")
-        due_date = None if due_days is None else issue_date + timedelta(days=due_days)
+        drawn = draw_document(data, currency)
+        lines = [LineInput(name=f"Item {index}", quantity=line.quantity,
+                           unit_price=amount_text(line.unit_price, currency),
+                           discount=amount_text(line.discount, currency), tax_rate=line.tax_rate)
+                 for index, line in enumerate(drawn.lines)]
+        kind, state, issue_date, due_date, total = (drawn.kind, drawn.state, drawn.issue_date, drawn.due_date,
+                                                    drawn.total)
         doc = self.step(
             "create_document",
             lambda: self.books.create_document(customer_id=customer_id, kind=kind, total=total, state=state,
                                                issue_date=issue_date, due_date=due_date),
             lambda: create_document(self.session, business_id=self.business_id, customer_id=customer_id,
                                     lines=lines, kind=kind, state=state, issue_date=issue_date, due_date=due_date,
-                                    exchange_rate=None if currency == "INR" else rate),
+                                    exchange_rate=None if currency == "INR" else drawn.rate),
         )
         assert doc is not None and doc.total_minor == total, "document total differs from the model's line math"
 
@@ -326,91 +300,23 @@ class RemitMachine(RuleBasedStateMachine):
 
     def _draw_payment(self, data: st.DataObject, customer_id: int, *, taken: int = 0,
                       excluding: int | None = None, updating: bool = False):  # type: ignore[no-untyped-def]
-        """Draw a payment: mostly valid, sometimes over-settling or over-allocating on purpose."""
-        books = self.books
-        currency = books.customers[customer_id]
-        scale = 10 ** EXPONENTS[currency]
-        rate = data.draw(st.sampled_from(RATES[currency]), label="payment rate")
-        tolerance = tolerance_in(currency, rate, books.tolerance_base_minor)
-        mode = data.draw(st.sampled_from(["explicit"] * 4 + ["fifo"] * 2 + ["none"] * 2), label="mode")
-        asks: list[Ask] | None = None
-        if mode == "fifo":
-            open_total = sum(books.balance(d, excluding=excluding) for d in books.docs.values()
-                             if d.customer_id == customer_id and books.status(d, excluding=excluding)
-                             in ("open", "partially_paid"))
-            cash = data.draw(st.one_of(st.just(open_total), st.integers(0, open_total + 50 * scale),
-                                       st.integers(max(open_total - tolerance - 2, 0), open_total)), label="fifo cash")
-        elif mode == "none":
-            asks, cash = [], data.draw(st.integers(0, 500 * scale), label="credit only")
-        else:
-            asks = self._draw_asks(data, customer_id, tolerance, excluding)
-            cash = sum(a.cash for a in asks)
-        extra = data.draw(st.sampled_from(["exact"] * 4 + ["more"] * 3 + ["less"]), label="amount vs allocations")
-        if extra == "more":
-            cash += data.draw(st.integers(1, 100 * scale), label="excess")
-        elif extra == "less" and mode == "explicit" and cash > 0:
-            cash -= data.draw(st.integers(1, cash), label="shortfall")
-        tendered = cash + taken
-        how = data.draw(st.sampled_from(["none"] * 7 + ["some"] * 4 + ["too much"]), label="bank charges")
-        charges = 0
-        if how == "some" and tendered:
-            charges = data.draw(st.integers(0, tendered), label="charges")
-        elif how == "too much":
-            charges = tendered + 1  # more than the payment: refused
-        # Change is only asked for against allocations; what "keep it all as credit" ([]) does with it is open.
-        return_change = asks != [] and data.draw(st.sampled_from([False] * 3 + [True]), label="return change")
+        """A payment from tests/service/drawing.py as service input, and the channel it comes in by."""
+        currency = self.books.customers[customer_id]
+        drawn = draw_payment(data, self.books, customer_id, taken=taken, excluding=excluding)
         channel = "native" if updating else data.draw(st.sampled_from(["native", "native", "import"]),
                                                       label="channel")
-        inputs = None if asks is None else [
+        inputs = None if drawn.asks is None else [
             AllocationInput(document_id=a.document_id, amount=amount_text(a.cash, currency),
                             discount=amount_text(a.discount, currency),
                             tax_withheld=amount_text(a.tax_withheld, currency),
                             rounding=amount_text(a.rounding, currency), write_off=amount_text(a.write_off, currency))
-            for a in asks
+            for a in drawn.asks
         ]
-        data_in = PaymentInput(amount=amount_text(tendered, currency), bank_charges=amount_text(charges, currency),
-                               exchange_rate=None if currency == "INR" else rate, allocations=inputs,
-                               return_change=return_change, payment_date=DAY, reference="prop")
-        model_args = dict(tendered=tendered, charges=charges, rate=rate, asks=asks, return_change=return_change)
-        return data_in, model_args, channel
-
-    def _draw_asks(self, data: st.DataObject, customer_id: int, tolerance: int,
-                   excluding: int | None) -> list[Ask]:
-        books = self.books
-        own = sorted(d.id for d in books.docs.values() if d.customer_id == customer_id)
-        payable = [i for i in own if books.balance(books.docs[i], excluding=excluding) > 0
-                   and books.status(books.docs[i], excluding=excluding) in ("open", "partially_paid", "quote")]
-        others = sorted(d.id for d in books.docs.values() if d.customer_id != customer_id)
-        if others and rarely(data, 20, "another customer's document"):
-            ids = [data.draw(st.sampled_from(others), label="another customer's document")]  # refused
-        elif payable:
-            ids = data.draw(st.lists(st.sampled_from(payable), min_size=1, max_size=3, unique=True), label="documents")
-            if rarely(data, 10, "an unpayable document"):
-                ids[-1] = data.draw(st.sampled_from(own), label="any own document")  # paid, void or draft: refused
-        elif own and rarely(data, 5, "only unpayable documents"):
-            ids = [data.draw(st.sampled_from(own), label="any own document")]  # refused
-        else:
-            return []  # nothing to allocate to: keep it as credit
-        if rarely(data, 30, "repeat a document"):
-            ids.append(ids[0])  # the same document twice: refused
-        asks = []
-        for doc_id in ids:
-            balance = books.balance(books.docs[doc_id], excluding=excluding)
-            how = data.draw(st.sampled_from(["full"] * 3 + ["near"] * 2 + ["part"] * 2 + ["over"]), label="settle")
-            if how == "full":
-                settle = balance
-            elif how == "near":
-                settle = max(balance - data.draw(st.integers(1, tolerance + 2), label="short by"), 0)
-            elif how == "part":
-                settle = data.draw(st.integers(0, balance), label="part")
-            else:
-                settle = balance + data.draw(st.integers(1, 3), label="over by")
-            parts = [0, 0, 0, 0]
-            if settle and data.draw(st.booleans(), label="deductions?"):
-                for i in range(4):
-                    parts[i] = data.draw(st.integers(0, (settle - sum(parts)) // 4), label="deduction")
-            asks.append(Ask(doc_id, settle - sum(parts), *parts))
-        return asks
+        data_in = PaymentInput(amount=amount_text(drawn.tendered, currency),
+                               bank_charges=amount_text(drawn.charges, currency),
+                               exchange_rate=None if currency == "INR" else drawn.rate, allocations=inputs,
+                               return_change=drawn.return_change, payment_date=DAY, reference="prop")
+        return data_in, drawn.model_args(), channel
 
     @rule(customer_id=customers, data=st.data())
     def record(self, customer_id: int, data: st.DataObject) -> None:
@@ -490,30 +396,13 @@ class RemitMachine(RuleBasedStateMachine):
 
     # -- credit ------------------------------------------------------------
 
-    @staticmethod
-    def _how_much(data: st.DataObject, limit: int) -> int:
-        """All of ``limit``, part of it, or one unit more (refused)."""
-        how = data.draw(st.sampled_from(["all"] * 4 + ["part"] * 3 + ["over"]), label="how much")
-        if how == "part" and limit > 1:
-            return data.draw(st.integers(1, limit - 1), label="part")
-        return limit + 1 if how == "over" else limit
-
     def _credit_pairs(self) -> list[tuple[int, int]]:
-        """(payment, document) pairs where credit can be applied: same customer, credit left, balance due."""
-        books = self.books
-        return [(p.id, d.id) for p in books.payments.values() if books.unused(p) > 0
-                for d in books.docs.values() if d.customer_id == p.customer_id and books.balance(d) > 0
-                and books.status(d, issued=True if d.state == "quote" else None) in ("open", "partially_paid")]
+        return credit_pairs(self.books)
 
     @precondition(lambda self: self.books is not None and self._credit_pairs())
     @rule(data=st.data())
     def apply(self, data: st.DataObject) -> None:
-        books = self.books
-        if rarely(data, 10, "any payment and document"):
-            payment_id = data.draw(st.sampled_from(sorted(books.payments)), label="payment")
-            doc_id = data.draw(st.sampled_from(sorted(books.docs)), label="document")
-        else:
-            payment_id, doc_id = data.draw(st.sampled_from(self._credit_pairs()), label="payment, document")
+        payment_id, doc_id = draw_credit_pair(data, self.books)
         self._apply_credit(data, payment_id, doc_id)
 
     @precondition(lambda self: self.books is not None and self._credit_pairs())
@@ -531,7 +420,7 @@ class RemitMachine(RuleBasedStateMachine):
     def _apply_credit(self, data: st.DataObject, payment_id: int, doc_id: int) -> None:
         books = self.books
         payment = books.payments[payment_id]
-        amount = self._how_much(data, min(books.unused(payment), books.balance(books.docs[doc_id])))
+        amount = how_much(data, min(books.unused(payment), books.balance(books.docs[doc_id])))
         application = self.step(
             "apply_credit",
             lambda: books.apply_credit(payment_id, doc_id, amount),
@@ -566,7 +455,7 @@ class RemitMachine(RuleBasedStateMachine):
         payment_id = self.pick(data, list(books.payments), self._payments_with_credit(), "payment")
         payment = books.payments[payment_id]
         unused = books.unused(payment)
-        amount = self._how_much(data, unused)
+        amount = how_much(data, unused)
         rate = None
         if payment.currency != "INR" and data.draw(st.booleans(), label="own rate?"):
             rate = data.draw(st.sampled_from(RATES[payment.currency]), label="refund rate")
