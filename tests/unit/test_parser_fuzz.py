@@ -10,7 +10,7 @@ text names.
 CI runs a fixed, derandomized set of ``REMIT_FUZZ_EXAMPLES`` examples per
 property (default 150); ``REMIT_HYPOTHESIS_RANDOM=1`` explores new ones.
 Cursors and paging parameters are only reachable over HTTP: they are in
-``test_parser_fuzz_http.py``.
+``tests/security/test_parser_fuzz_http.py``.
 """
 
 from __future__ import annotations

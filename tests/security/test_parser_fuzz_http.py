@@ -5,7 +5,7 @@ Arbitrary text in a cursor or paging parameter gets the surface's refusal
 (a 4xx in its shape; Komet's status "0") or, only when the text names a
 valid value, the page; never a 5xx. CI runs ``REMIT_FUZZ_HTTP_EXAMPLES``
 derandomized examples per parameter (default 30); the pure parsers are
-fuzzed harder in ``test_parser_fuzz.py``.
+fuzzed harder in ``tests/unit/test_parser_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -24,11 +24,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from remit.vendors.refrens.formats import encode_id
-from tests.security import bad_inputs
 from tests.security.bad_inputs import Books, open_books
 from tests.unit.test_parser_fuzz import BILL_NAMES, FORM_VALUES, RUN, SUFFIXES, ran
 
-api = bad_inputs.api
 EXAMPLES = int(os.environ.get("REMIT_FUZZ_HTTP_EXAMPLES", "30"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=os.environ.get("REMIT_HYPOTHESIS_RANDOM") != "1",
                 deadline=None, database=None)
@@ -148,7 +146,7 @@ PARAMETERS: dict[str, tuple[Ask, Judge]] = {
 
 
 @pytest.mark.parametrize("name", sorted(PARAMETERS))
-def test_arbitrary_text_in_a_cursor_or_paging_parameter_is_refused_or_a_page(api: TestClient, books: Books,
+def test_arbitrary_text_in_a_cursor_or_paging_parameter_is_refused_or_a_page(client: TestClient, books: Books,
                                                                               name: str) -> None:
     ask, judge = PARAMETERS[name]
 
@@ -156,20 +154,20 @@ def test_arbitrary_text_in_a_cursor_or_paging_parameter_is_refused_or_a_page(api
     @given(st.one_of(st.sampled_from(EDGES), st.text(max_size=24), st.integers(-10**20, 10**20).map(str)))
     def check(text: str) -> None:
         ran(f"http {name}")
-        response = ask(api, books, text)
+        response = ask(client, books, text)
         assert response.status_code < 500, response.text[:300]
         assert (why := judge(response, books, text)) is None, f"{text!r}: {why}: {response.text[:300]}"
 
     check()
 
 
-def test_valid_cursors_page_through_every_payment_once(api: TestClient, engine: Engine, books: Books) -> None:
+def test_valid_cursors_page_through_every_payment_once(client: TestClient, engine: Engine, books: Books) -> None:
     """The valid side of the cursor property: starting_after each page's last id walks the whole list."""
     headers = {"Authorization": f"Bearer {books.secret}"}
-    everything = [p["id"] for p in api.get("/v1/payments", params={"limit": 200}, headers=headers).json()["data"]]
+    everything = [p["id"] for p in client.get("/v1/payments", params={"limit": 200}, headers=headers).json()["data"]]
     seen, cursor = [], None
     while True:
-        page = api.get("/v1/payments", params={"limit": 1, **({"starting_after": cursor} if cursor else {})},
+        page = client.get("/v1/payments", params={"limit": 1, **({"starting_after": cursor} if cursor else {})},
                        headers=headers).json()
         seen += [p["id"] for p in page["data"]]
         if not page["has_more"]:
@@ -178,7 +176,7 @@ def test_valid_cursors_page_through_every_payment_once(api: TestClient, engine: 
     assert seen == everything and everything
 
 
-def test_random_multipart_bill_arrays_never_crash_the_receipt_route(api: TestClient, books: Books) -> None:
+def test_random_multipart_bill_arrays_never_crash_the_receipt_route(client: TestClient, books: Books) -> None:
     """The multipart reader end to end: whatever the field names, indexes and values, HisabKitab's answer."""
     headers = {"ApiKey": books.secret}
 
@@ -188,7 +186,7 @@ def test_random_multipart_bill_arrays_never_crash_the_receipt_route(api: TestCli
         ran("http hisabkitab multipart")
         fields = [("ledger_id", str(2 * books.customer_id)), ("total_received_amount", "1")]
         fields += [(name + suffix, value) for name, suffix, value in items]
-        response = api.post("/hisabkitab/third-party/receipt-transactions", headers=headers,
+        response = client.post("/hisabkitab/third-party/receipt-transactions", headers=headers,
                             files=[(name, (None, value)) for name, value in fields])
         assert response.status_code in (200, 404, 413, 422), response.text[:300]
         body = response.json()
