@@ -16,7 +16,6 @@ import typer
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
 from remit import cli
 from remit.api.app import create_app
@@ -25,35 +24,9 @@ from remit.config import get_settings
 from remit.db import make_engine
 from remit.documents.models import Document
 from remit.payments.models import Payment
+from tests.cli.conftest import invoke, use_database
 from tests.conftest import POSTGRES_URL
 from tests.tampering import bypass_append_only
-
-runner = CliRunner()
-
-
-def invoke(*args: str) -> click.testing.Result:
-    return runner.invoke(cli.app, list(args))
-
-
-def use_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
-    monkeypatch.setenv("REMIT_DATABASE_URL", url)
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def db_url(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    use_database(monkeypatch, url)
-    yield url
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def cli_engine(db_url: str) -> Iterator[Engine]:
-    """An engine on the CLI's own SQLite file, to read back what a command wrote."""
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
 
 
 def key_owner(engine: Engine, secret: str) -> int | None:
