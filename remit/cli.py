@@ -134,6 +134,9 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port to listen on.", envvar="REMIT_PORT", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes, each with its own connection pool.",
                                          envvar="REMIT_WORKERS", min=1)] = 1,
+    outbox: Annotated[bool, typer.Option("--worker/--no-worker", help="Also deliver webhooks, email and SMS from "
+                                         "each server process (the outbox worker); --no-worker when `remit worker` "
+                                         "runs elsewhere.")] = True,
 ) -> None:
     """Run migrations, then serve the HTTP API with uvicorn.
 
@@ -148,17 +151,22 @@ def serve(
     share = pool_share(settings.db_connections, workers)
     out.print(f"Remit on http://{host}:{port} (database {_shown_url()}; {workers} worker(s), up to {share} "
               f"connections each); API docs at /docs, health at /healthz", highlight=False, soft_wrap=True)
-    # Workers are new processes that read their settings afresh: tell them how many share the connections.
-    before = os.environ.get("REMIT_WORKERS")
-    os.environ["REMIT_WORKERS"] = str(workers)
+    # Workers are new processes that read their settings afresh: tell them how many share the connections,
+    # and whether each runs the outbox worker.
+    told = {"REMIT_WORKERS": str(workers), "REMIT_OUTBOX_WORKER": "1" if outbox else "0"}
+    before = {name: os.environ.get(name) for name in told}
+    os.environ.update(told)
+    # With one worker uvicorn imports the app in this process, where the settings were already read.
+    get_settings.cache_clear()
     try:
         # An import string, not the app object: uvicorn needs it to start more than one worker.
         uvicorn.run("remit.api.app:app", host=host, port=port, workers=workers)
     finally:
-        if before is None:
-            del os.environ["REMIT_WORKERS"]
-        else:
-            os.environ["REMIT_WORKERS"] = before
+        for name, value in before.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
 
 
 def _revision(engine: Engine) -> str | None:
@@ -320,6 +328,102 @@ def check(
                 out.print(f"  - {problem}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+# -- outbox: webhooks, email and SMS ----------------------------------------
+
+@app.command("worker")
+@cli_errors
+def worker_command(
+    once: Annotated[bool, typer.Option("--once", help="One pass over what is due now, then exit.")] = False,
+) -> None:
+    """Deliver webhooks, email and SMS from the outbox until stopped (Ctrl-C).
+
+    Any number may run beside `remit serve --no-worker`, on one database: each delivery is claimed by
+    one worker at a time.
+    """
+    import logging
+    import signal
+    import threading
+
+    from remit.events import worker
+
+    settings = get_settings()
+    engine = _migrated_engine()
+    try:
+        if once:
+            fanned, tried = worker.run_once(engine, settings)
+            out.print(f"{fanned} event(s) fanned out, {tried} delivery(ies) tried.", highlight=False)
+            return
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        out.print(f"Outbox worker on {_shown_url()}, polling every {settings.outbox_poll_ms} ms; Ctrl-C stops.",
+                  highlight=False)
+        try:
+            worker.run(engine, settings, stop)
+        except KeyboardInterrupt:
+            stop.set()
+    finally:
+        engine.dispose()
+
+
+deliveries_app = typer.Typer(help="See and retry webhook, email and SMS deliveries.", no_args_is_help=True)
+app.add_typer(deliveries_app, name="deliveries")
+BusinessOption = Annotated[str, typer.Option("--business", help="The business's url_key.")]
+
+
+@deliveries_app.command("list")
+@cli_errors
+def deliveries_list(
+    business: BusinessOption,
+    status: Annotated[str | None, typer.Option(help="queued, sent, or failed (the dead letters).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many, newest first.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """A business's deliveries, newest first."""
+    from rich.table import Table
+
+    from remit.events.models import DELIVERY_STATUSES, Delivery
+
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise _fail(f"--status must be one of {', '.join(DELIVERY_STATUSES)}.")
+    engine = _migrated_engine()
+    try:
+        with read_session(engine) as session:
+            found = _find_business(session, business)
+            query = select(Delivery).where(Delivery.business_id == found.id)
+            if status is not None:
+                query = query.where(Delivery.status == status)
+            shown = [{"id": d.id, "event_id": d.event_id, "channel": d.channel, "recipient": d.recipient,
+                      "status": d.status, "attempts": d.attempts, "last_error": d.last_error}
+                     for d in session.scalars(query.order_by(Delivery.id.desc()).limit(limit))]
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json({"deliveries": shown})
+        return
+    table = Table("id", "event", "channel", "recipient", "status", "attempts", "last error")
+    for row in shown:
+        table.add_row(str(row["id"]), str(row["event_id"]), row["channel"], row["recipient"], row["status"],
+                      str(row["attempts"]), row["last_error"] or "")
+    out.print(table if shown else "No deliveries.")
+
+
+@deliveries_app.command("retry")
+@cli_errors
+def deliveries_retry(
+    delivery_id: Annotated[int, typer.Argument(help="The delivery's id (dlv_<id> in the headers it sent).")],
+    business: BusinessOption,
+) -> None:
+    """Put a failed delivery (a dead letter) back in the queue with fresh attempts."""
+    from remit.events.worker import retry
+
+    def work(session: Session) -> None:
+        retry(session, business_id=_find_business(session, business).id, delivery_id=delivery_id)
+
+    _write_once(work)
+    out.print(f"Delivery {delivery_id} queued; a worker sends it on its next pass.", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

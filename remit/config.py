@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +39,30 @@ class Settings(BaseSettings):
     rate_limit_storage: str = "memory://"
     # Files Remit keeps itself (payment attachments) live under here, not in the database.
     data_dir: Path = Path("./data")
+
+    # The outbox worker: `remit serve` runs one in each server process unless --no-worker; `remit worker`
+    # runs one alone. Many may run on one database: each delivery is claimed by one at a time.
+    outbox_worker: bool = False
+    outbox_poll_ms: int = Field(1000, ge=1)
+    # A delivery is tried this many times, waiting backoff, 2x backoff, 4x... (at most 6 hours) between
+    # tries; then it is failed, a dead letter a person can retry.
+    delivery_max_attempts: int = Field(8, ge=1)
+    delivery_backoff_s: int = Field(10, ge=0)
+    # How long one try may take. A worker's claim on a delivery lasts longer, so no other takes it meanwhile.
+    delivery_timeout_s: int = Field(10, ge=1)
+
+    # Email over SMTP. security: starttls (port 587), tls (port 465) or none (a local relay).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Remit <remit@localhost>"
+
+    # SMS through a generic HTTP provider: a JSON POST {"to", "text", "id"} to this URL, with this header
+    # ("Authorization: Bearer abc") when set.
+    sms_url: str | None = None
+    sms_auth_header: SecretStr | None = None
 
 
 @lru_cache(maxsize=1)

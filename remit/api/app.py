@@ -21,6 +21,7 @@ from remit.api.ratelimit import key_limiter
 from remit.api.routes import ROUTERS
 from remit.config import get_settings
 from remit.db import make_engine, pool_share
+from remit.events.worker import start_thread
 from remit.vendors import VENDOR_ROUTERS
 
 DESCRIPTION = """\
@@ -38,14 +39,16 @@ Remit's native API. Authenticate with `Authorization: Bearer <api key>`.
 
 
 def create_app(*, engine: Engine | None = None, rate_limit: str | None = None,
-               rate_limit_storage: str | None = None) -> FastAPI:
+               rate_limit_storage: str | None = None, outbox_worker: bool | None = None) -> FastAPI:
     """Build the app on ``engine``, or on one made from the settings (an engine connects lazily).
 
     ``rate_limit`` ("100/second", "off") and its storage default to ``REMIT_RATE_LIMIT`` and
-    ``REMIT_RATE_LIMIT_STORAGE``.
+    ``REMIT_RATE_LIMIT_STORAGE``. ``outbox_worker`` (default ``REMIT_OUTBOX_WORKER``, which `remit serve`
+    sets) runs the delivery worker in a thread of this process for as long as the app runs.
     """
     owns_engine = engine is None
     settings = get_settings()
+    run_worker = settings.outbox_worker if outbox_worker is None else outbox_worker
     limiter = key_limiter(rate_limit or settings.rate_limit, rate_limit_storage or settings.rate_limit_storage)
     if engine is None:
         engine = make_engine(settings.database_url, lock_timeout_ms=settings.lock_timeout_ms,
@@ -60,7 +63,12 @@ def create_app(*, engine: Engine | None = None, rate_limit: str | None = None,
         slots = getattr(engine.pool, "size", None)
         if callable(slots):
             to_thread.current_default_thread_limiter().total_tokens = slots()
+        worker = start_thread(engine, settings) if run_worker else None
         yield
+        if worker is not None:
+            thread, stop = worker
+            stop.set()
+            thread.join(timeout=settings.delivery_timeout_s + 5)
         if owns_engine:
             engine.dispose()
 

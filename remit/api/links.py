@@ -106,6 +106,12 @@ BESIDE = (
     *_lifecycle("POST /v1/deposit-accounts", "201", "/v1/deposit-accounts/{deposit_account_id}", "deposit_account_id",
                 "DepositAccount"),
     *_lifecycle("POST /v1/locations", "201", "/v1/locations/{location_id}", "location_id", "Location"),
+    *_lifecycle("POST /v1/webhook-endpoints", "201", "/v1/webhook-endpoints/{endpoint_id}", "endpoint_id",
+                "WebhookEndpoint"),
+    Link("POST /v1/webhook-endpoints", "201", "PingWebhookEndpoint", "POST /v1/webhook-endpoints/{endpoint_id}/ping",
+         "Send the new endpoint a test event.", {"endpoint_id": ID}),
+    Link("POST /v1/payments", "201", "GetPaymentDeliveries", f"GET {PAYMENT}/deliveries",
+         "Its notification log: webhooks, email and SMS about it.", {"payment_id": ID}),
     Link("POST /v1/api-keys", "201", "RevokeApiKey", "DELETE /v1/api-keys/{key_id}", "Revoke the key just made.",
          {"key_id": ID}),
 )

@@ -40,11 +40,13 @@ from remit.businesses.service import (
 from remit.customers.service import ContactInput, create_customer
 from remit.db import write
 from remit.documents.service import LineInput, create_document
-from remit.events.models import Event
+from remit.events.models import Delivery, Event
+from remit.events.webhooks import create_endpoint
 from remit.ledger.models import Account, JournalEntry
 from remit.payments.credits import apply_credit, refund_credit
 from remit.payments.models import Allocation
 from remit.payments.service import AllocationInput, PaymentInput, record_payment
+from remit.timestamps import utcnow
 from remit.vendors.hisabkitab.formats import account_ledger_id, party_ledger_id
 
 DAY = date(2026, 3, 2)
@@ -95,6 +97,8 @@ class Books:
     pending: int
     event: int
     entry: int
+    webhook: int
+    delivery: int  # failed, so a retry through another business would show
 
 
 def open_books(engine: Engine, store: ContentStore, *, marker: str, prefix: str) -> Books:
@@ -150,6 +154,15 @@ def open_books(engine: Engine, store: ContentStore, *, marker: str, prefix: str)
         finally:
             store.discard(upload.staged)
         accounts = dict(s.execute(select(Account.code, Account.id).where(Account.business_id == b)).all())
+        event = s.execute(select(Event.id).where(Event.business_id == b).order_by(Event.id)).scalars().first()
+        endpoint = create_endpoint(s, business_id=b, url=f"http://127.0.0.1:9/{marker.lower()}-hook", event_types=[])
+        payment_event = s.execute(select(Event.id).where(Event.business_id == b, Event.subject_type == "payment",
+                                                         Event.subject_id == payment)).scalars().first()
+        delivery = Delivery(business_id=b, event_id=payment_event, channel="webhook", endpoint_id=endpoint.id,
+                            recipient=endpoint.url, message={"type": "probe", "body": "{}"}, status="failed",
+                            attempts=8, next_attempt_at=utcnow(), last_error=f"{marker} receiver down")
+        s.add(delivery)
+        s.flush()
         return Books(
             marker=marker, business=b, url_key=business.url_key, secret=issued.secret, api_key=extra_key.id,
             location=location.id, location_code=location.code, method=method.id, deposit=deposit.id,
@@ -164,7 +177,7 @@ def open_books(engine: Engine, store: ContentStore, *, marker: str, prefix: str)
             payment=payment, payment_number=f"{tag}-PAY-1", sale_payment=sale_payment,
             allocation=s.execute(select(Allocation.id).where(Allocation.payment_id == payment)).scalar_one(),
             application=application, refund=refund, attachment=attachment, pending=pending,
-            event=s.execute(select(Event.id).where(Event.business_id == b).order_by(Event.id)).scalars().first(),
+            event=event, webhook=endpoint.id, delivery=delivery.id,
             entry=s.execute(select(JournalEntry.id).where(JournalEntry.business_id == b)
                             .order_by(JournalEntry.id)).scalars().first(),
         )

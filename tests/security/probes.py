@@ -157,6 +157,37 @@ def _native() -> list[Probe]:
             "GET", "/v1/ledger/entries", params={name: getattr(a, field)}),
            cursor() if name == "starting_after" else expect_native_page)
     on("GET", "/v1/ledger/entries/{entry_id}", lambda who, a: who.native("GET", f"/v1/ledger/entries/{a.entry}"))
+
+    # webhooks and deliveries
+    on("GET", "/v1/webhook-endpoints", lambda who, a: who.native(
+        "GET", "/v1/webhook-endpoints", params={"starting_after": a.webhook}), cursor())
+    on("GET", "/v1/webhook-endpoints/{endpoint_id}", lambda who, a: who.native(
+        "GET", f"/v1/webhook-endpoints/{a.webhook}"))
+    on("PATCH", "/v1/webhook-endpoints/{endpoint_id}", lambda who, a: who.native(
+        "PATCH", f"/v1/webhook-endpoints/{a.webhook}", json={"url": "https://probe.example/hook", "active": False}))
+    on("DELETE", "/v1/webhook-endpoints/{endpoint_id}", lambda who, a: who.native(
+        "DELETE", f"/v1/webhook-endpoints/{a.webhook}"))
+    on("POST", "/v1/webhook-endpoints/{endpoint_id}/ping", lambda who, a: who.native(
+        "POST", f"/v1/webhook-endpoints/{a.webhook}/ping"))
+    for name, field in (("endpoint_id", "webhook"), ("starting_after", "delivery")):
+        on("GET", "/v1/deliveries", lambda who, a, name=name, field=field: who.native(
+            "GET", "/v1/deliveries", params={name: getattr(a, field)}),
+           cursor() if name == "starting_after" else expect_native_page)
+    on("GET", "/v1/deliveries/{delivery_id}", lambda who, a: who.native("GET", f"/v1/deliveries/{a.delivery}"))
+    on("POST", "/v1/deliveries/{delivery_id}/retry", lambda who, a: who.native(
+        "POST", f"/v1/deliveries/{a.delivery}/retry"))
+    on("GET", "/v1/payments/{payment_id}/deliveries", lambda who, a: who.native(
+        "GET", f"/v1/payments/{a.payment}/deliveries"))
+    on("GET", "/v1/payments/{payment_id}/deliveries", lambda who, a: who.native(
+        "GET", f"/v1/payments/{who.books.payment}/deliveries", params={"starting_after": a.delivery}), cursor())
+    # a receipt to another customer's contact person
+    notify = expect_problem(422, "invalid_input", field="/notify/contact_person_ids/0")
+    on("POST", "/v1/payments", lambda who, a: who.native("POST", "/v1/payments", json={
+        "customer_id": who.books.customer, "amount": "10.00", "date": DAY.isoformat(),
+        "notify": {"contact_person_ids": [a.contact]}}), notify)
+    on("POST", "/v1/payments/{payment_id}/refunds", lambda who, a: who.native(
+        "POST", f"/v1/payments/{who.books.payment}/refunds", json={
+            "amount": "1.00", "notify": {"contact_person_ids": [a.contact]}}), notify)
     return probes
 
 

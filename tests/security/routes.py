@@ -67,6 +67,7 @@ NO_ID: dict[Route, str] = {
     ("POST", "/v1/payment-methods"): "creates a method from a code and name",
     ("POST", "/v1/deposit-accounts"): "creates an account from a name and kind",
     ("POST", "/v1/locations"): "creates a location from a code and name",
+    ("POST", "/v1/webhook-endpoints"): "creates an endpoint from a URL and event type names",
     ("POST", "/keepup/v2.0/sales/add"): "customers are matched by phone or email within the key's business only "
                                         "(test_keepup_add_matches_only_own_customers)",
     ("GET", "/hisabkitab/third-party/ledgers"): "the key's business's ledgers (kind filter only)",
@@ -94,7 +95,8 @@ def _lists() -> dict[str, List]:
     for path in ("/v1/business", "/v1/ledger/trial-balance"):
         made[path] = lambda who, path=path: who.native("GET", path)
     for path in ("/v1/api-keys", "/v1/customers", "/v1/payment-methods", "/v1/deposit-accounts", "/v1/locations",
-                 "/v1/documents", "/v1/payments", "/v1/events", "/v1/ledger/entries"):
+                 "/v1/documents", "/v1/payments", "/v1/events", "/v1/ledger/entries", "/v1/webhook-endpoints",
+                 "/v1/deliveries"):
         made[path] = lambda who, path=path: who.native("GET", path, params={"limit": 200})
     made["/keepup/v2.0/sales"] = lambda who: who.keepup("GET", "/sales")
     made["/refrens/businesses/{urlKey}/invoices"] = lambda who: who.refrens(

@@ -106,6 +106,10 @@ def _native(add: Callable[..., None]) -> None:
          lambda o, bad: {"amount": "1.00"}),
         ("PATCH /v1/business", lambda o: "/v1/business", lambda o, bad: {"name": "Mass"}),
         ("POST /v1/api-keys", lambda o: "/v1/api-keys", lambda o, bad: {"name": "mass"}),
+        ("POST /v1/webhook-endpoints", lambda o: "/v1/webhook-endpoints",
+         lambda o, bad: {"url": "https://mass.example/hook"}),
+        ("PATCH /v1/webhook-endpoints/{endpoint_id}", lambda o: f"/v1/webhook-endpoints/{o.webhook}",
+         lambda o, bad: {"description": "Mass"}),
     ):
         method, template = route.split(" ")
         add(method, template, "native", native(method, path, body))
@@ -212,6 +216,7 @@ NO_BODY: set[Route] = {
         "/v1/deposit-accounts/{deposit_account_id}", "/v1/locations/{location_id}", "/v1/documents/{document_id}",
         "/v1/payments/{payment_id}", "/v1/payments/{payment_id}/allocations/{application_id}",
         "/v1/payments/{payment_id}/refunds/{refund_id}", "/v1/payments/{payment_id}/attachments/{attachment_id}",
+        "/v1/webhook-endpoints/{endpoint_id}",
         "/refrens/businesses/{urlKey}/invoices/{invoice}/payments/{payment}",
         "/hisabkitab/third-party/receipt-transactions/{receipt_id}",
         *(f"{p}{tail}" for p in ZOHO_PREFIXES for tail in (
@@ -219,6 +224,7 @@ NO_BODY: set[Route] = {
             "/invoices/{invoice_id}", "/contacts/{contact_id}")))},
     *{("POST", f"/v1/documents/{{document_id}}/{action}") for action in ("void", "issue", "cancel")},
     *{("POST", f"/v1/payments/{{payment_id}}/{action}") for action in ("approve", "reject")},
+    ("POST", "/v1/webhook-endpoints/{endpoint_id}/ping"), ("POST", "/v1/deliveries/{delivery_id}/retry"),
     *{(method, f"/keepup/v2.0/sales/{action}/{{sale_id}}") for method in ("POST", "PUT")
       for action in ("cancel", "refund")},
     *{("POST", f"{p}/invoices/{{invoice_id}}/status/sent") for p in ZOHO_PREFIXES},

@@ -168,7 +168,7 @@ def test_seed_balance_sample_verbatim(engine: Engine, shop: Tenant, verb: str) -
     with read_session(engine) as session:
         notices = session.execute(select(Event.payload).where(Event.business_id == shop.business_id,
                                                               Event.type == "notification.requested")).scalars().all()
-    assert [(n["channel"], n["recipient"]) for n in notices] == [("email", "asha@example.com")]
+    assert [[(r["email"], r["name"]) for r in n["recipients"]] for n in notices] == [[("asha@example.com", "Asha")]]
     books_clean(engine, shop)
 
 
@@ -421,7 +421,7 @@ def test_alert_goes_by_sms_when_only_a_phone_is_known(engine: Engine, shop: Tena
     with read_session(engine) as session:
         notices = session.execute(select(Event.payload).where(Event.business_id == shop.business_id,
                                                               Event.type == "notification.requested")).scalars().all()
-    assert [(n["channel"], n["recipient"], n["balance_due"]) for n in notices] == [("sms", "9822222222", "6.00")]
+    assert [[(r["email"], r["phone"]) for r in n["recipients"]] for n in notices] == [[(None, "9822222222")]]
 
 
 def test_unknown_paths_answer_in_keepup_shape(shop: Tenant) -> None:

@@ -214,8 +214,8 @@ def test_contact_persons_queue_a_thank_you_email(zoho: Zoho) -> None:
     [sent] = zoho.events("notification.requested")
     assert sent.subject_id == int(payment["payment_id"])
     assert sent.payload["recipients"] == [{"contact_person_id": int(person), "name": "Ravi Kumar",
-                                           "email": "ravi@example.com"}]
-    assert sent.payload["channel"] == "email"
+                                           "email": "ravi@example.com", "phone": None}]
+    assert sent.payload["source"] == "zoho.contact_persons"
     other = zoho.customer("Other")
     error(zoho.post("/customerpayments", {"customer_id": str(other), "amount": 5, "date": "2024-02-01",
                                           "contact_persons": [person]}), 400, 4)

@@ -1,6 +1,16 @@
 """The native API's routers, in the order they appear in the docs."""
 
-from remit.api.routes import attachments, business, customers, documents, events, ledger, payments, reference
+from remit.api.routes import (
+    attachments,
+    business,
+    customers,
+    documents,
+    events,
+    ledger,
+    payments,
+    reference,
+    webhooks,
+)
 
 ROUTERS = [
     business.router,
@@ -11,5 +21,6 @@ ROUTERS = [
     payments.router,
     attachments.router,
     events.router,
+    webhooks.router,
     ledger.router,
 ]

@@ -18,6 +18,7 @@ from remit.api.routing import router as make_router
 from remit.api.schemas.common import ObjectId, Page
 from remit.api.schemas.payments import (
     CreditApply,
+    Notify,
     PaymentCreate,
     PaymentFields,
     PaymentPublic,
@@ -33,6 +34,7 @@ from remit.api.schemas.payments import (
 from remit.api.transactions import Reply, fetch, mutate
 from remit.customers.models import Customer
 from remit.errors import InvalidInput, NotFound
+from remit.notify.requests import contact_people, request_receipt
 from remit.payments import credits
 from remit.payments.models import CreditApplication, Payment, Refund
 from remit.payments.service import (
@@ -100,6 +102,12 @@ def _new_input(session: Session, caller: Caller, body: PaymentCreate) -> Payment
     return _input(session, caller, body, base)
 
 
+def _notify(s: Session, payment: Payment, notify: Notify | None, refund: Refund | None = None) -> None:
+    if notify is not None:
+        people = contact_people(s, payment, notify.contact_person_ids, field="notify/contact_person_ids")
+        request_receipt(s, payment, customer=notify.customer, people=people, source="native", refund=refund)
+
+
 @router.post("", status_code=201, response_model=PaymentPublic, responses=responses(404, 409, 422, 503))
 def create_payment(body: PaymentCreate, caller: CallerDep, key: IdempotencyDep) -> Response:
     """Record money received and apply it: explicit allocations with deductions, FIFO, or all as credit.
@@ -109,6 +117,7 @@ def create_payment(body: PaymentCreate, caller: CallerDep, key: IdempotencyDep) 
     def work(s: Session) -> Reply:
         payment = record_payment(s, business_id=caller.business_id, customer_id=body.customer_id,
                                  data=_new_input(s, caller, body))
+        _notify(s, payment, body.notify)
         return _reply(s, payment, 201)
 
     return mutate(caller, key, work)
@@ -240,6 +249,7 @@ def create_refund(payment_id: ObjectId, body: RefundCreate, caller: CallerDep, k
                                        refund_date=body.date, method_id=method_id,
                                        deposit_account_id=body.deposit_account_id, reference=body.reference,
                                        description=body.description, exchange_rate=body.exchange_rate)
+        _notify(s, payment, body.notify, refund=refund)
         return Reply(present_refund(s, refund, payment.currency), status=201)
 
     return mutate(caller, key, work)

@@ -65,10 +65,23 @@ class PaymentFields(Input):
     auto_allocate: bool = Field(False, description="Spread the money over open documents, oldest due first.")
 
 
+class Notify(Input):
+    """Who hears about it, once the change has committed: by email, or by SMS when only a phone is known."""
+
+    customer: bool = Field(True, description="The customer's own email (or phone).")
+    contact_person_ids: Annotated[list[ObjectId], Field(default_factory=list, max_length=50,
+                                                        description="Contact persons of this customer.")]
+
+
+NOTIFY = ("Send a receipt. Delivery status shows in GET /v1/payments/{payment_id}/deliveries. Left out: "
+          "nobody is told.")
+
+
 class PaymentCreate(PaymentFields):
     customer_id: ObjectId
     amount: AmountIn = Field(description="What the customer handed over, gross of bank charges.")
     currency: Currency | None = None
+    notify: Notify | None = Field(None, description=NOTIFY)
 
 
 class PaymentUpdate(PaymentFields):
@@ -92,6 +105,7 @@ class RefundCreate(Input):
     reference: Text | None = None
     description: Annotated[str, Field(max_length=2000)] | None = None
     exchange_rate: RateIn | None = None
+    notify: Notify | None = Field(None, description="Send a refund notice. " + NOTIFY.split(". ", 1)[1])
 
 
 class AllocationPublic(BaseModel):

@@ -29,6 +29,7 @@ from remit.documents.service import LineInput, create_document, get_document, is
 from remit.errors import InvalidInput, InvalidState, NotFound
 from remit.events.service import record_event
 from remit.money import format_minor, parse_decimal
+from remit.notify.requests import request_receipt
 from remit.payments.credits import cancel_document, refund_document
 from remit.payments.models import Payment
 from remit.payments.service import AllocationInput, PaymentInput, record_payment
@@ -159,9 +160,15 @@ def _take_payment(session: Session, caller: Caller, doc: Document, *, amount: st
                               channel="keepup")
 
 
-def _alert(session: Session, doc: Document, alert: str, subject: str) -> None:
-    """``alert_customer: yes``: a notice by email, or SMS where only a phone is known, sent from the outbox."""
+def _alert(session: Session, doc: Document, alert: str, subject: str, payment: Payment | None = None) -> None:
+    """``alert_customer: yes``: a notice by email, or SMS where only a phone is known, sent from the outbox.
+
+    With money taken it is the payment's receipt, whose delivery shows in the sale's ``payment_log``.
+    """
     if alert != "yes":
+        return
+    if payment is not None:
+        request_receipt(session, payment, customer=True, people=(), source="keepup", subject=subject)
         return
     customer = session.get(Customer, doc.customer_id)
     assert customer is not None
@@ -252,11 +259,12 @@ def add_sale(request: Request, caller: CallerDep, body: SaleBodyDep, key: Idempo
 def _settle_and_show(session: Session, caller: Caller, doc: Document, body: SaleBody, request: Request,
                      message: str, *, paid_at: datetime | None = None) -> Envelope:
     """Add and Edit: take any amount received at once, alert the customer, answer in the Edit shape."""
+    payment = None
     if body.amount_received is not None and parse_decimal(body.amount_received, field="amount_received") > 0:
-        _take_payment(session, caller, doc, amount=body.amount_received, payment_type=body.payment_type,
-                      paid_at=paid_at, received_field="amount_received")
+        payment = _take_payment(session, caller, doc, amount=body.amount_received, payment_type=body.payment_type,
+                                paid_at=paid_at, received_field="amount_received")
         session.refresh(doc)
-    _alert(session, doc, body.alert_customer, f"Sale {doc.number}")
+    _alert(session, doc, body.alert_customer, f"Sale {doc.number}", payment)
     return ok(message, summary(session, sale_view(session, doc), str(request.base_url)))
 
 
@@ -307,10 +315,10 @@ def update_balance(sale_id: str, request: Request, caller: CallerDep, body: Bala
 
     def work(session: Session) -> Envelope:
         doc = _sale(session, caller, sale_id)
-        _take_payment(session, caller, doc, amount=body.amount_paid, payment_type=body.payment_type, paid_at=paid_at,
-                      received_field="amount_paid")
+        payment = _take_payment(session, caller, doc, amount=body.amount_paid, payment_type=body.payment_type,
+                                paid_at=paid_at, received_field="amount_paid")
         session.refresh(doc)
-        _alert(session, doc, body.alert_customer, f"Payment received for sale {doc.number}")
+        _alert(session, doc, body.alert_customer, f"Payment received for sale {doc.number}", payment)
         return ok("balance updated", summary(session, sale_view(session, doc), str(request.base_url), with_log=True))
 
     return mutate(caller, key, work)

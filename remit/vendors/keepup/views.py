@@ -21,7 +21,10 @@ from remit.businesses.service import get_business
 from remit.customers.models import Customer
 from remit.documents.models import Document
 from remit.documents.service import Settlement, payment_log
+from remit.events.models import Delivery, Event
 from remit.money import format_minor
+from remit.notify.messages import recipients
+from remit.notify.requests import NOTIFICATION
 from remit.payments.models import Allocation, Payment
 from remit.vendors.keepup.formats import customer_uuid, sale_status, stamp
 
@@ -58,6 +61,7 @@ def sale_view(session: Session, doc: Document) -> SaleView:
         Allocation.payment_id.in_(ids), Allocation.document_id != doc.id, Allocation.status != "reversed")).scalars())
     names = dict(session.execute(select(PaymentMethod.id, PaymentMethod.name).where(
         PaymentMethod.id.in_({p.method_id for p in payments.values() if p.method_id is not None}))).all())
+    alerts = _alerts(session, doc.business_id, ids)
     zone = ZoneInfo(get_business(session, doc.business_id).timezone)
     remaining, log, received_total, change_total = doc.total_minor, [], 0, 0
     for entry in entries:
@@ -76,10 +80,33 @@ def sale_view(session: Session, doc: Document) -> SaleView:
             "balance_remaining": format_minor(remaining, doc.currency),
             "payment_type": meta.get(PAYMENT_TYPE) or names.get(payment.method_id),
             "created_at": when or _local(entry.created_at, zone),
+            # Remit's addition: how the alert_customer notice for this payment went (null when none was asked).
+            "alert": alerts.get(payment.id),
         })
     customer = session.get(Customer, doc.customer_id)
     assert customer is not None
     return SaleView(doc, customer, log, doc.total_minor - remaining, received_total, change_total)
+
+
+def _alerts(session: Session, business_id: int, payment_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """The customer notice of each payment: channel, recipient, status (queued, sent, failed) and reason.
+
+    Until the worker has fanned the request out there is no delivery yet; it is queued all the same.
+    """
+    rows = session.execute(
+        select(Event, Delivery).outerjoin(Delivery, Delivery.event_id == Event.id)
+        .where(Event.business_id == business_id, Event.type == NOTIFICATION, Event.subject_type == "payment",
+               Event.subject_id.in_(payment_ids))
+        .order_by(Event.id, Delivery.id)).all()
+    alerts: dict[int, dict[str, Any]] = {}
+    for event, delivery in rows:
+        if delivery is not None:
+            alerts[event.subject_id] = {"channel": delivery.channel, "recipient": delivery.recipient,
+                                        "status": delivery.status, "reason": delivery.last_error}
+        elif asked := recipients(event.payload):
+            alerts[event.subject_id] = {"channel": asked[0].channel, "recipient": asked[0].address,
+                                        "status": "queued", "reason": None}
+    return alerts
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:

@@ -18,8 +18,8 @@ from remit.api.transactions import fetch, mutate
 from remit.businesses.models import DepositAccount, PaymentMethod
 from remit.customers.models import ContactPerson, Customer
 from remit.errors import InvalidInput, NotFound
-from remit.events.service import record_event
 from remit.money import format_minor
+from remit.notify.requests import request_receipt
 from remit.payments import credits
 from remit.payments.models import Payment, Refund
 from remit.payments.service import (
@@ -144,12 +144,8 @@ def _thank(s: Session, payment: Payment, contact_persons: list[str]) -> None:
                                "of this customer.", field=f"contact_persons/{index}")
     if not wanted:
         return
-    record_event(s, business_id=payment.business_id, type="notification.requested", subject_type="payment",
-                 subject_id=payment.id, payload={
-                     "channel": "email", "template": "payment_thank_you", "source": "zoho.contact_persons",
-                     "subject": f"Thank you for your payment {payment.number}",
-                     "recipients": [{"contact_person_id": pid, "name": people[pid].name, "email": people[pid].email}
-                                    for pid in dict.fromkeys(wanted)]})
+    request_receipt(s, payment, customer=False, people=[people[pid] for pid in dict.fromkeys(wanted)],
+                    source="zoho.contact_persons", subject=f"Thank you for your payment {payment.number}")
 
 
 # -- list filters -----------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Telling people: email (SMTP) and SMS channels, and the messages sent through them."""
