@@ -9,31 +9,37 @@ output is the JSON document alone on stdout, so scripts can parse it.
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from sqlalchemy import Engine, func, inspect, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from remit import demo as demo_data
 from remit.businesses.models import Business
-from remit.businesses.service import create_api_key, create_business, find_business
+from remit.businesses.service import create_api_key, create_business
 from remit.check import check_books
+from remit.cli_common import (
+    EXIT_PROBLEMS,
+    JsonOption,
+    business_named,
+    cli_errors,
+    fail,
+    migrated_engine,
+    out,
+    print_json,
+    settings_engine,
+    shown_url,
+    write_once,
+)
 from remit.config import get_settings
-from remit.db import make_engine, pool_share, read_session, write
+from remit.db import pool_share, read_session
 from remit.documents.models import Document
-from remit.errors import NotFound, RemitError
+from remit.events import cli as outbox_cli
 from remit.migrate import migrate
 from remit.payments.models import Payment
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="remit",
@@ -46,74 +52,6 @@ business_app = typer.Typer(help="Create businesses (tenants).", no_args_is_help=
 apikey_app = typer.Typer(help="Create API keys for a business.", no_args_is_help=True)
 app.add_typer(business_app, name="business")
 app.add_typer(apikey_app, name="apikey")
-
-out = Console()
-# Errors go through typer.echo instead: Rich would wrap a long message over several lines.
-EXIT_PROBLEMS = 1
-EXIT_ERROR = 2
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(EXIT_ERROR)
-
-
-def cli_errors(command: F) -> F:
-    """Map a service error (or an unreachable database) to one line on stderr and exit code 2."""
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except RemitError as exc:
-            raise _fail(f"{exc.detail} [{exc.code}]") from None
-        except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-            raise _fail(f"database {_shown_url()} failed: {reason}") from None
-
-    return run  # type: ignore[return-value]
-
-
-def _find_business(session: Session, url_key: str) -> Business:
-    try:
-        return find_business(session, url_key)
-    except NotFound:
-        raise _fail(f"no business has url_key {url_key!r}.") from None
-
-
-def _shown_url() -> str:
-    return make_url(get_settings().database_url).render_as_string(hide_password=True)
-
-
-def _engine() -> Engine:
-    settings = get_settings()
-    return make_engine(settings.database_url, lock_timeout_ms=settings.lock_timeout_ms)
-
-
-def _migrated_engine() -> Engine:
-    """An engine on a schema at head: commands that write migrate first (migrate is idempotent)."""
-    engine = _engine()
-    migrate(engine)
-    return engine
-
-
-def _write(engine: Engine, work: Callable[[Session], Any]) -> Any:
-    return write(engine, work, attempts=get_settings().write_attempts)
-
-
-def _write_once(work: Callable[[Session], Any]) -> Any:
-    """Migrate, run one committed unit of work, and release the engine."""
-    engine = _migrated_engine()
-    try:
-        return _write(engine, work)
-    finally:
-        engine.dispose()
-
-
-def _print_json(data: dict[str, Any]) -> None:
-    typer.echo(json.dumps(data))
 
 
 def _key_json(business_id: int, url_key: str, secret: str) -> dict[str, Any]:
@@ -145,11 +83,11 @@ def serve(
     """
     import uvicorn
 
-    engine = _migrated_engine()
+    engine = migrated_engine()
     engine.dispose()
     settings = get_settings()
     share = pool_share(settings.db_connections, workers)
-    out.print(f"Remit on http://{host}:{port} (database {_shown_url()}; {workers} worker(s), up to {share} "
+    out.print(f"Remit on http://{host}:{port} (database {shown_url()}; {workers} worker(s), up to {share} "
               f"connections each); API docs at /docs, health at /healthz", highlight=False, soft_wrap=True)
     # Workers are new processes that read their settings afresh: tell them how many share the connections,
     # and whether each runs the outbox worker.
@@ -181,14 +119,14 @@ def _revision(engine: Engine) -> str | None:
 @cli_errors
 def migrate_command() -> None:
     """Bring the database schema up to date (safe to run any number of times)."""
-    engine = _engine()
+    engine = settings_engine()
     try:
         before = _revision(engine)
         migrate(engine)
         after = _revision(engine)
     finally:
         engine.dispose()
-    where = _shown_url()
+    where = shown_url()
     if before == after:
         out.print(f"Database {where} is up to date at revision {after}.", highlight=False)
     else:
@@ -213,9 +151,9 @@ def business_create(
                                            timezone=timezone)
         return business.id, business.url_key, issued.secret
 
-    business_id, key, secret = _write_once(work)
+    business_id, key, secret = write_once(work)
     if as_json:
-        _print_json(_key_json(business_id, key, secret))
+        print_json(_key_json(business_id, key, secret))
         return
     out.print(f"Created business [bold]{name}[/bold] (id {business_id}, url key {key}, {currency}).")
     _show_key(secret)
@@ -231,13 +169,13 @@ def apikey_create(
     """Create another API key for a business."""
 
     def work(session: Session) -> tuple[int, str, str]:
-        found = _find_business(session, business)
+        found = business_named(session, business)
         issued = create_api_key(session, business_id=found.id, name=name)
         return found.id, found.url_key, issued.secret
 
-    business_id, key, secret = _write_once(work)
+    business_id, key, secret = write_once(work)
     if as_json:
-        _print_json(_key_json(business_id, key, secret))
+        print_json(_key_json(business_id, key, secret))
         return
     out.print(f"Created API key [bold]{name}[/bold] for business {key} (id {business_id}).")
     _show_key(secret)
@@ -249,11 +187,11 @@ def apikey_create(
 @cli_errors
 def demo(as_json: JsonOption = False) -> None:
     """Create the demo business (url key "demo") with sample data once; later runs add only a new API key."""
-    engine = _migrated_engine()
+    engine = migrated_engine()
     try:
         result = demo_data.ensure_demo(engine, attempts=get_settings().write_attempts)
         if as_json:
-            _print_json(_key_json(result.business_id, result.url_key, result.api_key))
+            print_json(_key_json(result.business_id, result.url_key, result.api_key))
             return
         with read_session(engine) as session:
             summary = demo_data.summarise(session, business_id=result.business_id)
@@ -283,10 +221,10 @@ def check(
     as_json: JsonOption = False,
 ) -> None:
     """Prove the books from what is stored: exit 0 if every business balances, 1 if any does not."""
-    engine = _engine()
+    engine = settings_engine()
     try:
         if not inspect(engine).has_table("businesses"):
-            raise _fail(f"database {_shown_url()} has no Remit schema yet; run `remit migrate` first.")
+            raise fail(f"database {shown_url()} has no Remit schema yet; run `remit migrate` first.")
         # One snapshot for every query: under READ COMMITTED a payment committed between two of
         # check's queries would show as a mismatch that is not there.
         snapshot = engine
@@ -294,7 +232,7 @@ def check(
             snapshot = engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         with read_session(snapshot) as session:
             if business is not None:
-                _find_business(session, business)  # an unknown url_key is an error, not "nothing to check"
+                business_named(session, business)  # an unknown url_key is an error, not "nothing to check"
             problems = check_books(session, url_key=business)
             counts = {
                 name: {key: int(n) for key, n in session.execute(
@@ -313,7 +251,7 @@ def check(
     }
     failed = any(found for found in problems.values())
     if as_json:
-        _print_json({"ok": not failed, "businesses": report})
+        print_json({"ok": not failed, "businesses": report})
     elif not report:
         out.print("No businesses to check.")
     else:
@@ -330,100 +268,10 @@ def check(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
-# -- outbox: webhooks, email and SMS ----------------------------------------
+# -- feature command groups ------------------------------------------------
 
-@app.command("worker")
-@cli_errors
-def worker_command(
-    once: Annotated[bool, typer.Option("--once", help="One pass over what is due now, then exit.")] = False,
-) -> None:
-    """Deliver webhooks, email and SMS from the outbox until stopped (Ctrl-C).
-
-    Any number may run beside `remit serve --no-worker`, on one database: each delivery is claimed by
-    one worker at a time.
-    """
-    import logging
-    import signal
-    import threading
-
-    from remit.events import worker
-
-    settings = get_settings()
-    engine = _migrated_engine()
-    try:
-        if once:
-            fanned, tried = worker.run_once(engine, settings)
-            out.print(f"{fanned} event(s) fanned out, {tried} delivery(ies) tried.", highlight=False)
-            return
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        out.print(f"Outbox worker on {_shown_url()}, polling every {settings.outbox_poll_ms} ms; Ctrl-C stops.",
-                  highlight=False)
-        try:
-            worker.run(engine, settings, stop)
-        except KeyboardInterrupt:
-            stop.set()
-    finally:
-        engine.dispose()
-
-
-deliveries_app = typer.Typer(help="See and retry webhook, email and SMS deliveries.", no_args_is_help=True)
-app.add_typer(deliveries_app, name="deliveries")
-BusinessOption = Annotated[str, typer.Option("--business", help="The business's url_key.")]
-
-
-@deliveries_app.command("list")
-@cli_errors
-def deliveries_list(
-    business: BusinessOption,
-    status: Annotated[str | None, typer.Option(help="queued, sent, or failed (the dead letters).")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many, newest first.")] = 50,
-    as_json: JsonOption = False,
-) -> None:
-    """A business's deliveries, newest first."""
-    from rich.table import Table
-
-    from remit.events.models import DELIVERY_STATUSES, Delivery
-
-    if status is not None and status not in DELIVERY_STATUSES:
-        raise _fail(f"--status must be one of {', '.join(DELIVERY_STATUSES)}.")
-    engine = _migrated_engine()
-    try:
-        with read_session(engine) as session:
-            found = _find_business(session, business)
-            query = select(Delivery).where(Delivery.business_id == found.id)
-            if status is not None:
-                query = query.where(Delivery.status == status)
-            shown = [{"id": d.id, "event_id": d.event_id, "channel": d.channel, "recipient": d.recipient,
-                      "status": d.status, "attempts": d.attempts, "last_error": d.last_error}
-                     for d in session.scalars(query.order_by(Delivery.id.desc()).limit(limit))]
-    finally:
-        engine.dispose()
-    if as_json:
-        _print_json({"deliveries": shown})
-        return
-    table = Table("id", "event", "channel", "recipient", "status", "attempts", "last error")
-    for row in shown:
-        table.add_row(str(row["id"]), str(row["event_id"]), row["channel"], row["recipient"], row["status"],
-                      str(row["attempts"]), row["last_error"] or "")
-    out.print(table if shown else "No deliveries.")
-
-
-@deliveries_app.command("retry")
-@cli_errors
-def deliveries_retry(
-    delivery_id: Annotated[int, typer.Argument(help="The delivery's id (dlv_<id> in the headers it sent).")],
-    business: BusinessOption,
-) -> None:
-    """Put a failed delivery (a dead letter) back in the queue with fresh attempts."""
-    from remit.events.worker import retry
-
-    def work(session: Session) -> None:
-        retry(session, business_id=_find_business(session, business).id, delivery_id=delivery_id)
-
-    _write_once(work)
-    out.print(f"Delivery {delivery_id} queued; a worker sends it on its next pass.", highlight=False)
+app.command("worker")(outbox_cli.worker)
+app.add_typer(outbox_cli.deliveries_app, name="deliveries")
 
 
 if __name__ == "__main__":  # pragma: no cover
