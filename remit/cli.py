@@ -40,6 +40,7 @@ from remit.documents.models import Document
 from remit.events import cli as outbox_cli
 from remit.migrate import migrate
 from remit.payments.models import Payment
+from remit.reports import cli as reports_cli
 
 app = typer.Typer(
     name="remit",
@@ -272,6 +273,7 @@ def check(
 
 app.command("worker")(outbox_cli.worker)
 app.add_typer(outbox_cli.deliveries_app, name="deliveries")
+app.add_typer(reports_cli.report_app, name="report")
 
 
 if __name__ == "__main__":  # pragma: no cover

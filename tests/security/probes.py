@@ -158,6 +158,10 @@ def _native() -> list[Probe]:
            cursor() if name == "starting_after" else expect_native_page)
     on("GET", "/v1/ledger/entries/{entry_id}", lambda who, a: who.native("GET", f"/v1/ledger/entries/{a.entry}"))
 
+    # reports
+    on("GET", "/v1/reports/statement", lambda who, a: who.native("GET", "/v1/reports/statement", params={
+        "customer_id": a.customer, "date_from": "2026-01-01", "date_to": "2026-12-31"}))
+
     # webhooks and deliveries
     on("GET", "/v1/webhook-endpoints", lambda who, a: who.native(
         "GET", "/v1/webhook-endpoints", params={"starting_after": a.webhook}), cursor())

@@ -62,6 +62,9 @@ NO_ID: dict[Route, str] = {
     ("PATCH", "/v1/business"): "the key's business's settings",
     ("POST", "/v1/api-keys"): "a new key for the key's business",
     ("GET", "/v1/ledger/trial-balance"): "the key's business's trial balance",
+    ("GET", "/v1/reports/trial-balance"): "the key's business's trial balance",
+    ("GET", "/v1/reports/aging"): "the key's business's aging (as_of only)",
+    ("GET", "/v1/reports/payments-received"): "the key's business's payments (dates and period only)",
     # Creates that name no other object.
     ("POST", "/v1/customers"): "creates a customer; its contact persons are all new (an id is refused)",
     ("POST", "/v1/payment-methods"): "creates a method from a code and name",
@@ -92,7 +95,8 @@ List = Callable[[Speaker], Response]
 def _lists() -> dict[str, List]:
     """A plain list call per list route (names no object of anyone else), for the visibility check."""
     made: dict[str, List] = {}
-    for path in ("/v1/business", "/v1/ledger/trial-balance"):
+    for path in ("/v1/business", "/v1/ledger/trial-balance", "/v1/reports/aging", "/v1/reports/payments-received",
+                 "/v1/reports/trial-balance"):
         made[path] = lambda who, path=path: who.native("GET", path)
     for path in ("/v1/api-keys", "/v1/customers", "/v1/payment-methods", "/v1/deposit-accounts", "/v1/locations",
                  "/v1/documents", "/v1/payments", "/v1/events", "/v1/ledger/entries", "/v1/webhook-endpoints",

@@ -9,6 +9,7 @@ from remit.api.routes import (
     ledger,
     payments,
     reference,
+    reports,
     webhooks,
 )
 
@@ -23,4 +24,5 @@ ROUTERS = [
     events.router,
     webhooks.router,
     ledger.router,
+    reports.router,
 ]
