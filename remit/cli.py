@@ -38,6 +38,8 @@ from remit.config import get_settings
 from remit.db import pool_share, read_session
 from remit.documents.models import Document
 from remit.events import cli as outbox_cli
+from remit.exports import cli as exports_cli
+from remit.imports import cli as imports_cli
 from remit.migrate import migrate
 from remit.payments.models import Payment
 from remit.reports import cli as reports_cli
@@ -274,6 +276,8 @@ def check(
 app.command("worker")(outbox_cli.worker)
 app.add_typer(outbox_cli.deliveries_app, name="deliveries")
 app.add_typer(reports_cli.report_app, name="report")
+app.add_typer(imports_cli.import_app, name="import")
+app.add_typer(exports_cli.export_app, name="export")
 
 
 if __name__ == "__main__":  # pragma: no cover

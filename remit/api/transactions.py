@@ -88,6 +88,33 @@ def _release(caller: Caller, claimed: int, attempts: int) -> None:
         log.warning("could not release idempotency claim %s; it expires as stale", claimed)
 
 
+def run_once(caller: Caller, key: IdempotencyKey | None, work: Callable[[], Reply | BaseModel | Response]) -> Response:
+    """Idempotency for a use case that commits in several transactions of its own (a CSV import writes in
+    batches), so its response cannot share a transaction with its writes: the key is claimed first and the
+    response stored after. A retry after a crash midway runs the work again, which such a use case must
+    make harmless (an import skips the rows it already wrote). A ``Response`` from ``work`` (a refusal) is
+    sent as it is and not stored: a retry runs afresh."""
+    attempts = get_settings().write_attempts
+    if key is None:
+        reply = work()
+        return reply if isinstance(reply, Response) else _respond(_render(reply))
+    claimed = _claim(caller, key, attempts)
+    if isinstance(claimed, idempotency.StoredResponse):
+        return _respond(claimed, replayed=True)
+    try:
+        reply = work()
+        if isinstance(reply, Response):
+            _release(caller, claimed, attempts)
+            return reply
+        stored = _render(reply, to_store=True)
+        write(caller.engine, lambda session: idempotency.complete(session, claim_id=claimed, key=key.key,
+                                                                  response=stored), attempts=attempts)
+    except BaseException:
+        _release(caller, claimed, attempts)
+        raise
+    return _respond(_render(reply))
+
+
 def fetch(caller: Caller, work: Callable[[Session], Reply | BaseModel]) -> Response:
     with read_session(caller.engine) as session:
         return _respond(_render(work(session)))

@@ -22,6 +22,7 @@ from remit.documents.models import Document
 from remit.events.models import Event
 from remit.money import format_minor
 from remit.payments.models import Allocation, Payment, Refund
+from remit.reports.receipt_pdf import receipt_filename, receipt_pdf
 
 TEMPLATES = Environment(loader=PackageLoader("remit.notify", "templates"), autoescape=select_autoescape(["html.j2"]),
                         keep_trailing_newline=True)
@@ -81,6 +82,14 @@ def _document_facts(document: Document) -> dict[str, Any]:
             "balance_due": format_minor(document.balance_due_minor, currency), "customer_id": document.customer_id}
 
 
+def _receipt_attachment(session: Session, payment: Payment | Document) -> list[dict[str, str]]:
+    """The receipt PDF (a few KB), stored with each email so every retry sends the same bytes."""
+    if not isinstance(payment, Payment):
+        return []
+    pdf = receipt_pdf(session, business_id=payment.business_id, payment_id=payment.id)
+    return [{"filename": receipt_filename(payment), "maintype": "application", "subtype": "pdf", "hex": pdf.hex()}]
+
+
 def compose(session: Session, event: Event) -> list[tuple[Recipient, dict[str, Any]]]:
     """The messages of one ``notification.requested`` event, or none when its subject is gone."""
     to = recipients(event.payload)
@@ -107,6 +116,8 @@ def compose(session: Session, event: Event) -> list[tuple[Recipient, dict[str, A
                        "document_notice": f"{facts.get('kind')} {facts['number']}"}[template]
     subject = str(event.payload.get("subject") or default_subject)
     sender = event.payload.get("from_name") or (business.name if business else "")
+    emailed = template == "payment_receipt" and any(r.channel == "email" for r in to)
+    attachments = _receipt_attachment(session, subject_row) if emailed else []
     made = []
     for recipient in to:
         values = {**facts, "business": sender, "subject": subject,
@@ -114,6 +125,8 @@ def compose(session: Session, event: Event) -> list[tuple[Recipient, dict[str, A
         if recipient.channel == "email":
             message = {"subject": subject, "text": TEMPLATES.get_template(f"{template}.txt.j2").render(values),
                        "html": TEMPLATES.get_template(f"{template}.html.j2").render(values)}
+            if attachments:
+                message["attachments"] = attachments
         else:
             message = {"text": TEMPLATES.get_template(f"{template}.sms.j2").render(values).strip()}
         made.append((recipient, message))

@@ -27,6 +27,7 @@ from remit.events.webhooks import signature, verify
 from remit.payments.service import PaymentInput, record_payment
 from tests.api.conftest import Tenant, problem
 from tests.api.receivers import HttpReceiver, http_receiver, smtp_server, text_of
+from tests.pdf_text import pdf_text
 
 
 def settings(**overrides: Any) -> Settings:
@@ -98,6 +99,12 @@ def test_a_payment_receipt_reaches_the_customer_and_chosen_contact_by_smtp(engin
             assert "40.00 INR" in body and "Unused credit" in body and "20.00 INR" in body
         assert "90.00 INR (plus 10.00 in deductions); balance left 0.00 INR" in text
         assert f"{second['number']}: 40.00 INR; balance left 40.00 INR" in text
+        # The receipt PDF rides along: the same payment, amount and documents as GET .../receipt.pdf shows.
+        [receipt] = [part for part in message.walk() if part.get_content_type() == "application/pdf"]
+        assert receipt.get_filename() == f"receipt-{payment['number']}.pdf"
+        printed = pdf_text(receipt.get_payload(decode=True))
+        assert "Amount received INR 150.00" in printed and "Reference UTR-77" in printed
+        assert first["number"] in printed and "Discount 10.00" in printed and "Unused credit INR 20.00" in printed
     assert "Dear Ravi" in text_of(next(m for to, m in mine if "ravi" in to[0]), "plain")
 
     log = tenant.get(f"/v1/payments/{payment['id']}/deliveries").json()["data"]

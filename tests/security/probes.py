@@ -10,6 +10,10 @@ reach (and change) A's object; ``expect`` is the surface's not-found answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from httpx import Response
+
 from tests.security.books import DAY, PNG, Books
 from tests.security.surfaces import (
     NATIVE_MISSING,
@@ -22,6 +26,13 @@ from tests.security.surfaces import (
     pick,
 )
 from tests.security.vendor_probes import vendor_probes
+
+
+def csv_header_only(response: Response) -> None:
+    """An export filtered by another business's object: the header row and nothing else."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8", response.headers
+    assert response.text.startswith("id,") and response.text.count("\r\n") == 1, response.text
 
 
 def cursor(param: str = "starting_after") -> Check:
@@ -145,6 +156,26 @@ def _native() -> list[Probe]:
     on("POST", "/v1/payments/{payment_id}/attachments", lambda who, a: who.native(
         "POST", f"/v1/payments/{a.payment}/attachments", files={"file": ("probe.png", PNG + b"probe", "image/png")}))
 
+    # CSV import and export: a file names customers by code and documents by number, within the caller's business
+    def csv_import(kind: str, text: Callable[[Speaker, Books], str]) -> Send:
+        return lambda who, a: who.native("POST", "/v1/imports", data={"kind": kind},
+                                         files={"file": ("probe.csv", text(who, a))})
+
+    for kind, text in (
+        ("payments", lambda who, a: f"external_id,customer,date,amount\nP1,{a.customer_code},2026-03-02,10.00\n"),
+        ("payments", lambda who, a: "external_id,customer,date,amount,document,applied\n"
+                                    f"P2,{who.books.customer_code},2026-03-02,10.00,{a.invoice_number},10.00\n"),
+        ("documents", lambda who, a: "external_id,customer,date,description,unit_price\n"
+                                     f"D1,{a.customer_code},2026-03-02,Probe,10.00\n"),
+    ):
+        on("POST", "/v1/imports", csv_import(kind, text), expect_problem(422, "import_rows_invalid", field="/file"))
+    for path, params in (("payments", {"customer_id": "customer"}), ("payments", {"document_id": "invoice"}),
+                         ("payments", {"location_id": "location"}), ("allocations", {"customer_id": "customer"}),
+                         ("allocations", {"document_id": "invoice"}), ("documents", {"customer_id": "customer"})):
+        on("GET", f"/v1/exports/{path}.csv", lambda who, a, path=path, params=params: who.native(
+            "GET", f"/v1/exports/{path}.csv", params={name: getattr(a, field) for name, field in params.items()}),
+           csv_header_only)
+
     # events and the ledger: lists filtered by another business's objects are empty
     on("GET", "/v1/events", lambda who, a: who.native("GET", "/v1/events", params={
         "subject_type": "payment", "subject_id": a.payment}), expect_native_page)
@@ -161,6 +192,11 @@ def _native() -> list[Probe]:
     # reports
     on("GET", "/v1/reports/statement", lambda who, a: who.native("GET", "/v1/reports/statement", params={
         "customer_id": a.customer, "date_from": "2026-01-01", "date_to": "2026-12-31"}))
+    on("GET", "/v1/customers/{customer_id}/statement.pdf", lambda who, a: who.native(
+        "GET", f"/v1/customers/{a.customer}/statement.pdf", params={"date_from": "2026-01-01",
+                                                                   "date_to": "2026-12-31"}))
+    on("GET", "/v1/payments/{payment_id}/receipt.pdf", lambda who, a: who.native(
+        "GET", f"/v1/payments/{a.payment}/receipt.pdf"))
 
     # webhooks and deliveries
     on("GET", "/v1/webhook-endpoints", lambda who, a: who.native(

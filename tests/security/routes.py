@@ -102,6 +102,8 @@ def _lists() -> dict[str, List]:
                  "/v1/documents", "/v1/payments", "/v1/events", "/v1/ledger/entries", "/v1/webhook-endpoints",
                  "/v1/deliveries"):
         made[path] = lambda who, path=path: who.native("GET", path, params={"limit": 200})
+    for path in ("/v1/exports/payments.csv", "/v1/exports/allocations.csv", "/v1/exports/documents.csv"):
+        made[path] = lambda who, path=path: who.native("GET", path)
     made["/keepup/v2.0/sales"] = lambda who: who.keepup("GET", "/sales")
     made["/refrens/businesses/{urlKey}/invoices"] = lambda who: who.refrens(
         "GET", f"/businesses/{who.books.url_key}/invoices", params={"$limit": 100})

@@ -1,0 +1,173 @@
+"""The payments file: one payment per row, applied to documents named by their numbers.
+
+Columns: external_id, customer (its external_id or code), date, amount, and optionally currency (must be the
+customer's), exchange_rate, method (a payment-method code), reference, notes, bank_charges. Allocations:
+``document`` with ``applied`` (cash put on it) and optional ``discount`` and ``tax_withheld``; a second
+allocation is ``document_2``, ``applied_2``, ``discount_2``, ``tax_withheld_2``, and so on up to ``_50``.
+A payment with no document is kept whole as the customer's credit. The amount is what was kept: an import
+never hands cash back as change.
+
+Balances are checked as the file will leave them: each row is planned with the same pure rules
+``record_payment`` uses (``plan_requested``, the write-off tolerance) on the live balance less what earlier
+rows of the file settle, so an over-settling row is reported with its line before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from remit.errors import DocumentOverSettled, InvalidInput, PaymentOverAllocated
+from remit.imports import books
+from remit.imports.cells import Bad, amount, day, quoted, text
+from remit.imports.documents import currency_and_rate, customer_named
+from remit.imports.kinds import Settings, Write
+from remit.imports.reading import MAX_GROUPS, Columns, Row
+from remit.money import format_minor, resolve_rate
+from remit.payments.allocation import Deductions, OpenDocument, Requested, plan_requested
+from remit.payments.models import Payment
+from remit.payments.service import AllocationInput, PaymentInput, record_payment
+
+# The write-off tolerance in the payment's currency has one home, beside record_payment.
+from remit.payments.service import _tolerance as tolerance_in
+from remit.payments.settle import PAYABLE
+
+GROUP = ("document", "applied", "discount", "tax_withheld")
+COLUMNS = Columns(required=("external_id", "customer", "date", "amount"),
+                  optional=("currency", "exchange_rate", "method", "reference", "notes", "bank_charges"),
+                  repeated=GROUP)
+SUFFIXES = ("", *(f"_{n}" for n in range(2, MAX_GROUPS + 1)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    document: books.KnownDocument
+    texts: tuple[str, str, str]  # applied, discount, tax_withheld as written
+    requested: Requested
+
+
+class PaymentImporter:
+    columns = COLUMNS
+    model = Payment
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.customers = books.Customers({}, {})
+        self.documents: dict[str, list[books.KnownDocument]] = {}
+        self.methods: dict[str, tuple[int, bool]] = {}
+        # Balances as the rows checked so far leave them (pending payments settle nothing until approved).
+        self.settles_now = "import" not in settings.approval_channels
+        self.touched: set[int] = set()
+
+    def load(self, session: Session, rows: list[Row]) -> None:
+        business_id = self.settings.business_id
+        self.customers = books.customers(session, business_id)
+        numbers = [row.get(f"document{suffix}") for row in rows for suffix in SUFFIXES if row.get(f"document{suffix}")]
+        self.documents = books.documents_numbered(session, business_id, numbers)
+        self.methods = books.methods(session, business_id)
+
+    def _method(self, row: Row) -> int | None:
+        code = row.get("method")
+        if not code:
+            return None
+        method_id, active = self.methods.get(code, (None, False))
+        if method_id is None or not active:
+            codes = sorted(c for c, (_, live) in self.methods.items() if live)
+            raise Bad(f"method {quoted(code)} is not an active payment method; use one of {', '.join(codes)}")
+        return method_id
+
+    def _document(self, number: str, customer: books.KnownCustomer, column: str) -> books.KnownDocument:
+        found = self.documents.get(number, [])
+        if not found:
+            raise Bad(f"{column} {quoted(number)}: no document has this number")
+        own = [doc for doc in found if doc.customer_id == customer.id]
+        if not own:
+            raise Bad(f"{column} {quoted(number)} belongs to another customer, not to {customer.name}")
+        if len(own) > 1:
+            raise Bad(f"{column} {quoted(number)} names {len(own)} documents of this customer "
+                      f"({', '.join(sorted(doc.kind for doc in own))})")
+        doc = own[0]
+        if doc.status not in PAYABLE and doc.status != "quote":
+            raise Bad(f"{column} {quoted(number)} is {doc.status}; only issued documents can be settled")
+        return doc
+
+    def _asks(self, row: Row, customer: books.KnownCustomer) -> list[_Ask]:
+        asks: list[_Ask] = []
+        for suffix in SUFFIXES:
+            number = row.get(f"document{suffix}")
+            texts = tuple(row.get(f"{name}{suffix}") for name in GROUP[1:])
+            if not number:
+                if any(texts):
+                    given = next(f"{name}{suffix}" for name, value in zip(GROUP[1:], texts, strict=True) if value)
+                    raise Bad(f"{given} is given without document{suffix}")
+                continue
+            if not any(texts):
+                raise Bad(f"applied{suffix} is required with document{suffix}")
+            doc = self._document(number, customer, f"document{suffix}")
+            if any(ask.document.id == doc.id for ask in asks):
+                raise Bad(f"document {quoted(number)} appears twice in this payment; combine the amounts")
+            applied, discount, withheld = (amount(row, f"{name}{suffix}", currency=customer.currency)
+                                           for name in GROUP[1:])
+            if applied + discount + withheld == 0:
+                raise Bad(f"document{suffix} {quoted(number)}: applied{suffix} with its deductions settles nothing")
+            asks.append(_Ask(doc, texts, Requested(doc.id, applied, Deductions(discount, withheld))))  # type: ignore[arg-type]
+        return asks
+
+    def _plan(self, customer: books.KnownCustomer, amount_minor: int, rate: object, asks: list[_Ask]) -> None:
+        """Plan on the balances the file leaves; refuse as record_payment would; then settle them here too."""
+        currency = customer.currency
+        rate_value = resolve_rate(rate, currency=currency, base_currency=self.settings.base_currency)
+        open_documents = {ask.document.id: OpenDocument(ask.document.id, ask.document.number, currency,
+                                                        ask.document.balance_due_minor, ask.document.issue_date,
+                                                        ask.document.due_date) for ask in asks}
+        try:
+            planned = plan_requested(amount_minor=amount_minor, requested=[ask.requested for ask in asks],
+                                     documents=open_documents,
+                                     tolerance_minor=tolerance_in(self.settings, currency, rate_value),  # type: ignore[arg-type]
+                                     currency=currency)
+        except DocumentOverSettled as exc:
+            earlier = " left by earlier rows of this file" if exc.facts["document_id"] in self.touched else ""
+            raise Bad(f"settling {exc.facts['settle']} on {exc.facts['document_number']} exceeds its balance due of "
+                      f"{exc.facts['balance_due']} {currency}{earlier}") from None
+        except PaymentOverAllocated as exc:
+            raise Bad(f"the documents are applied {exc.facts['allocated']} in all, more than the amount "
+                      f"{exc.facts['available']} {currency}") from None
+        except InvalidInput as exc:  # _asks refuses what plan_requested would; this keeps its words if not
+            raise Bad(exc.detail.rstrip(".")) from None
+        if self.settles_now:
+            by_id = {ask.document.id: ask.document for ask in asks}
+            for plan in planned:
+                by_id[plan.document_id].balance_due_minor = plan.balance_after_minor
+                self.touched.add(plan.document_id)
+
+    def check(self, row: Row) -> Write:
+        customer = customer_named(self.customers, row)
+        payment_date = day(row, "date", required=True)
+        currency = customer.currency
+        amount_minor = amount(row, "amount", currency=currency, required=True, positive=True)
+        charges = amount(row, "bank_charges", currency=currency)
+        if charges > amount_minor:
+            raise Bad(f"bank_charges {format_minor(charges, currency)} exceed the amount "
+                      f"{format_minor(amount_minor, currency)}")
+        rate = currency_and_rate(row, customer, self.settings.base_currency)
+        method_id = self._method(row)
+        reference = text(row, "reference", limit=100)
+        notes = text(row, "notes", limit=2000)
+        asks = self._asks(row, customer)
+        self._plan(customer, amount_minor, rate, asks)
+        data = PaymentInput(
+            amount=row.get("amount"), payment_date=payment_date, method_id=method_id, reference=reference,
+            notes=notes, currency=currency, exchange_rate=rate, bank_charges=row.get("bank_charges") or "0",
+            allocations=[AllocationInput(document_id=ask.document.id, amount=ask.texts[0] or "0",
+                                         discount=ask.texts[1] or "0", tax_withheld=ask.texts[2] or "0")
+                         for ask in asks],
+            return_change=False, metadata={books.IMPORT_KEY: row.get("external_id")},
+            recorded_by=self.settings.recorded_by)
+        business_id = self.settings.business_id
+
+        def write(session: Session) -> Payment:
+            return record_payment(session, business_id=business_id, customer_id=customer.id, data=data,
+                                  channel="import")
+
+        return write
