@@ -20,15 +20,16 @@ from remit.payments.models import Payment, Refund
 NOTIFICATION = "notification.requested"
 
 
-def contact_people(session: Session, payment: Payment, ids: Sequence[int], *, field: str) -> list[ContactPerson]:
-    """The named contact persons of the payment's customer, in the order given; another's is refused."""
+def contact_people(session: Session, payment: Payment, ids: Sequence[int], *, field: str,
+                   refusal: str = "{id} is not a contact person of this payment's customer.") -> list[ContactPerson]:
+    """The named contact persons of the payment's customer, in the order given, once each; another's is refused
+    with ``refusal`` (each surface words it its own way)."""
     people = {p.id: p for p in session.scalars(select(ContactPerson).where(
         ContactPerson.business_id == payment.business_id, ContactPerson.customer_id == payment.customer_id,
         ContactPerson.id.in_(ids)))}
     for index, person_id in enumerate(ids):
         if person_id not in people:
-            raise InvalidInput(field=f"{field}/{index}",
-                               detail=f"{person_id} is not a contact person of this payment's customer.")
+            raise InvalidInput(field=f"{field}/{index}", detail=refusal.format(id=person_id))
     return [people[i] for i in dict.fromkeys(ids)]
 
 

@@ -16,10 +16,10 @@ from remit.api.filters import amount_bounds, any_contains, date_filters, payment
 from remit.api.schemas.common import AmountIn, RateIn
 from remit.api.transactions import fetch, mutate
 from remit.businesses.models import DepositAccount, PaymentMethod
-from remit.customers.models import ContactPerson, Customer
+from remit.customers.models import Customer
 from remit.errors import InvalidInput, NotFound
 from remit.money import format_minor
-from remit.notify.requests import request_receipt
+from remit.notify.requests import contact_people, request_receipt
 from remit.payments import credits
 from remit.payments.models import Payment, Refund
 from remit.payments.service import (
@@ -135,17 +135,11 @@ def _thank(s: Session, payment: Payment, contact_persons: list[str]) -> None:
     """``contact_persons``: a thank-you email to each, queued as an event in this transaction."""
     wanted = [body_id(value, field=f"contact_persons/{index}", resource="contact_person")
               for index, value in enumerate(contact_persons)]
-    people = {p.id: p for p in s.execute(select(ContactPerson).where(
-        ContactPerson.business_id == payment.business_id, ContactPerson.customer_id == payment.customer_id,
-        ContactPerson.id.in_(wanted))).scalars()}
-    for index, person_id in enumerate(wanted):
-        if person_id not in people:
-            raise InvalidInput(f"Invalid value passed for contact_persons: {person_id} is not a contact person "
-                               "of this customer.", field=f"contact_persons/{index}")
-    if not wanted:
-        return
-    request_receipt(s, payment, customer=False, people=[people[pid] for pid in dict.fromkeys(wanted)],
-                    source="zoho.contact_persons", subject=f"Thank you for your payment {payment.number}")
+    people = contact_people(s, payment, wanted, field="contact_persons", refusal="Invalid value passed for "
+                            "contact_persons: {id} is not a contact person of this customer.")
+    if people:
+        request_receipt(s, payment, customer=False, people=people, source="zoho.contact_persons",
+                        subject=f"Thank you for your payment {payment.number}")
 
 
 # -- list filters -----------------------------------------------------------------------------
