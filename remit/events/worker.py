@@ -70,14 +70,30 @@ def _deliveries_for(session: Session, event: Event, endpoints: list[WebhookEndpo
     return made
 
 
+def _mark_unheard(session: Session, now: datetime, *, batch: int) -> int:
+    """Events of businesses with no live endpoint, other than notifications, have no one to go to: they are
+    marked dispatched in one statement, so a backlog (or a busy business that never set up a webhook) costs
+    the worker an UPDATE rather than a row-by-row load."""
+    listened = select(WebhookEndpoint.business_id).where(WebhookEndpoint.active.is_(True),
+                                                         WebhookEndpoint.deleted_at.is_(None))
+    unheard = (select(Event.id).where(Event.dispatched_at.is_(None), Event.type != NOTIFICATION,
+                                      Event.business_id.not_in(listened))
+               .order_by(Event.id).limit(batch).with_for_update(skip_locked=True))
+    marked = session.execute(update(Event).where(Event.id.in_(unheard)).values(dispatched_at=now)
+                             .execution_options(synchronize_session=False))
+    return marked.rowcount
+
+
 def dispatch_events(engine: Engine, *, batch: int = 200) -> int:
-    """Fan out up to ``batch`` undispatched events; the number fanned out."""
+    """Fan out up to ``batch`` undispatched events (and pass over many more that have no audience); the
+    number handled."""
 
     def work(session: Session) -> int:
+        unheard = _mark_unheard(session, utcnow(), batch=batch * 25)
         events = list(session.scalars(select(Event).where(Event.dispatched_at.is_(None)).order_by(Event.id)
                                       .limit(batch).with_for_update(skip_locked=True)))
         if not events:
-            return 0
+            return unheard
         now = utcnow()
         endpoints: dict[int, list[WebhookEndpoint]] = {}
         for business_id in {e.business_id for e in events}:
@@ -87,7 +103,7 @@ def dispatch_events(engine: Engine, *, batch: int = 200) -> int:
         for event in events:
             session.add_all(_deliveries_for(session, event, endpoints[event.business_id], now))
             event.dispatched_at = now
-        return len(events)
+        return unheard + len(events)
 
     return write(engine, work)
 

@@ -17,12 +17,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from remit.config import Settings
 from remit.customers.service import ContactInput, create_customer
 from remit.db import make_engine, write
 from remit.events import worker
-from remit.events.models import Delivery
+from remit.events.models import Delivery, Event
+from remit.errors import InvalidInput
+from remit.events import webhooks
 from remit.events.webhooks import signature, verify
 from remit.payments.service import PaymentInput, record_payment
 from tests.api.conftest import Tenant, problem
@@ -247,7 +250,12 @@ def test_endpoints_are_created_changed_and_deleted(tenant: Tenant, other: Tenant
     changed = tenant.patch(path, {"event_types": ["invoice.paid"], "active": False})
     assert (changed.json()["event_types"], changed.json()["active"], changed.json()["url"]) == (
         ["invoice.paid"], False, "https://erp.example/hook")
-    problem(tenant.post("/v1/webhook-endpoints", {"url": "ftp://erp.example/hook"}), 422, "validation_failed")
+    for url in ("ftp://erp.example/hook", "http://[erp.example/hook", "https:///hook", "http://u:p@erp.example/"):
+        problem(tenant.post("/v1/webhook-endpoints", {"url": url}), 422, "validation_failed")
+    # What the schema lets by, the service judges again for callers that do not come through the API.
+    for url in ("http://[erp.example/hook", "https:///hook"):
+        with pytest.raises(InvalidInput):
+            webhooks.create_endpoint(Session(), business_id=tenant.business_id, url=url, event_types=[])
     problem(tenant.post("/v1/webhook-endpoints", {"url": "https://x.example", "event_types": ["Bad Type"]}),
             422, "validation_failed")
     problem(other.get(path), 404, "not_found")
@@ -292,6 +300,34 @@ def test_two_workers_send_each_delivery_once(engine: Engine, tenant: Tenant) -> 
         sent = connection.execute(select(func.count()).select_from(Delivery).where(
             Delivery.business_id == tenant.business_id, Delivery.status == "sent")).scalar_one()
     assert sent == 40
+
+
+def test_events_no_one_listens_for_are_passed_over_in_bulk(engine: Engine, tenant: Tenant, other: Tenant) -> None:
+    """A business with no endpoint (here `other`, with a backlog) must not hold up one that has one."""
+    with http_receiver() as receiver:
+        endpoint(tenant, receiver, event_types=["customer.created"])
+
+        def backlog(session):  # type: ignore[no-untyped-def]
+            for n in range(1500):
+                create_customer(session, business_id=other.business_id, name=f"Quiet {n}")
+
+        write(engine, backlog)
+        customer(tenant, name="Heard")
+        with engine.connect() as connection:
+            waiting = connection.execute(select(func.count()).select_from(Event).where(
+                Event.dispatched_at.is_(None))).scalar_one()
+        passes = 0
+        while worker.run_once(engine, settings()) != (0, 0):
+            passes += 1
+    # Row by row (200 a pass) the backlog alone would take 8 passes; passed over, thousands go in one.
+    assert passes <= waiting // 5000 + 3, (passes, waiting)
+    assert [json.loads(r.body)["payload"]["name"] for r in receiver.succeeded] == ["Heard"]
+    with engine.connect() as connection:
+        quiet = connection.execute(select(func.count(Event.dispatched_at), func.count()).where(
+            Event.business_id == other.business_id)).one()
+        made = connection.execute(select(func.count()).select_from(Delivery).where(
+            Delivery.business_id == other.business_id)).scalar_one()
+    assert quiet[0] == quiet[1] >= 1500 and made == 0
 
 
 
