@@ -61,9 +61,14 @@ class WebhookChannel:
 # -- endpoints ---------------------------------------------------------------------------
 
 def _checked_url(url: str) -> str:
-    # Only the scheme: a host that cannot be reached shows as a failed delivery with its reason.
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise InvalidInput(field="url", detail="url must be an absolute http:// or https:// URL.")
+    # The form only: a host that cannot be reached shows as a failed delivery with its reason.
+    refusal = InvalidInput(field="url", detail="url must be an absolute http:// or https:// URL.")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "http://[" - a bracket that opens an IPv6 host and never closes it
+        raise refusal from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise refusal
     return url
 
 
