@@ -10,10 +10,10 @@ from remit.api.schemas.common import Input, Timestamp
 from remit.api.schemas.values import TEXT
 from remit.events.models import Delivery, WebhookEndpoint
 
-# A host name or IPv4 address and an optional port. Bracketed IPv6 hosts are left out: what the brackets hold
-# is judged by Python's URL parser, beyond what a pattern can say.
+# An ASCII host name or IPv4 address, an optional port, then anything: a URL a worker can post to. No user
+# info, and no bracketed IPv6 host, whose inside Python's URL parser judges beyond what a pattern can say.
 Url = Annotated[str, Field(min_length=8, max_length=2000,
-                           pattern=r"^https?://[^\s/?#\[\]@:$]+(:[0-9]{1,5})?([/?#]\S*)?$",
+                           pattern=r"^https?://[A-Za-z0-9_~-][A-Za-z0-9._~%!&'()*+,;=:-]*([/?#]\S*)?$",
                            examples=["https://erp.example/remit-hook"])]
 EventType = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z_]+(\.[a-z_]+)+$",
                                  examples=["payment.created"])]
