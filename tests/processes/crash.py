@@ -44,6 +44,8 @@ class Books:
 @dataclass
 class Figures:
     cycles: int = 0
+    # Cycles whose kill came after the server had acknowledged a payment: only they prove anything.
+    cycles_acknowledging: int = 0
     acknowledged: int = 0
     cut_off: int = 0
     retried_replayed: int = 0
@@ -55,7 +57,8 @@ class Figures:
     unexpected: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{self.cycles} kill -9 cycles: {self.acknowledged} payments acknowledged, {len(self.lost)} lost; "
+        return (f"{self.cycles} kill -9 cycles ({self.cycles_acknowledging} after payments were acknowledged): "
+                f"{self.acknowledged} payments acknowledged, {len(self.lost)} lost; "
                 f"{self.cut_off} requests cut off by a kill, retried after restart: {self.retried_replayed} replayed "
                 f"(they had committed), {self.retried_recorded} recorded afresh, {self.retried_in_flight} found their key "
                 f"still claimed (409) and then {self.still_in_flight} still did after {STALE_AFTER_S} s; "
@@ -143,6 +146,7 @@ def run_cycle(server: Server, books: Books, cycle: int, rng: random.Random, figu
     for driver in drivers:
         driver.join(timeout=60)
     figures.cycles += 1
+    figures.cycles_acknowledging += bool(acked)
     figures.acknowledged += len(acked)
     figures.cut_off += len(cut_off)
     acknowledged.update((sent.key, sent) for sent in acked)

@@ -28,8 +28,9 @@ def test_acknowledged_payments_survive_kill_9_and_retries_never_double(stage: St
 
     print(figures.summary())
     assert figures.cycles == CYCLES
-    # Most cycles must really have cut requests off, or the kills proved nothing.
-    assert figures.acknowledged > CYCLES * 5 and figures.cut_off >= CYCLES // 2, figures.summary()
+    # Every kill must come after payments were acknowledged and most must cut requests off, or the kills proved
+    # nothing. (How many are acknowledged in a cycle is the machine's speed, so it is printed, not asserted.)
+    assert figures.cycles_acknowledging == CYCLES and figures.cut_off >= CYCLES // 2, figures.summary()
     assert sorted(figures.lost) == []
     # Every cut-off request, retried with its key, ended as exactly one payment.
     assert figures.still_in_flight == 0
