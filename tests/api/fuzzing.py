@@ -89,6 +89,9 @@ class Tally:
 
     cases: Counter[str] = field(default_factory=Counter)
     seconds: Counter[str] = field(default_factory=Counter)
+    # Per operation: seconds of the whole scenario (generation included), and of them the app's answering.
+    operation_seconds: Counter[str] = field(default_factory=Counter)
+    answer_seconds: Counter[str] = field(default_factory=Counter)
     # Links the stateful phase followed to a 2xx, by name: how far the linked chains got.
     links_followed: Counter[str] = field(default_factory=Counter)
     operations: set[str] = field(default_factory=set)
@@ -152,6 +155,11 @@ def run(engine: Engine, data_dir: Path, settings: dict[str, Any]) -> Tally:
             tally.statistic.on_scenario_finished(event.recorder)
             tally.cases[event.phase.value] += len(event.recorder.cases)
             tally.operations.update(node.value.operation.label for node in event.recorder.cases.values())
+            tally.operation_seconds[event.label or event.phase.value] += event.elapsed_time
+            for case_id, interaction in event.recorder.interactions.items():
+                if interaction.response is not None:
+                    label = event.recorder.cases[case_id].value.operation.label
+                    tally.answer_seconds[label] += interaction.response.elapsed
             for case_id, node in event.recorder.cases.items():
                 interaction = event.recorder.interactions.get(case_id)
                 if node.transition is not None and interaction is not None and interaction.response is not None \
