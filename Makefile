@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Two pytest-xdist workers, one per core: the slow process and fuzzing tests then overlap. -n 0 runs serially.
+PYTEST_WORKERS ?= 2
 
 # Stamps keyed on pyproject.toml: dependencies are installed again only when it changes.
 CREATED := $(VENV)/.created
@@ -42,7 +44,7 @@ run: demo
 	$(BIN)/remit serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 check: $(RUN_STAMP)
 	$(BIN)/remit check

@@ -10,10 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url, text
 
 from remit.businesses.service import create_business
-from remit.db import write
+from remit.db import make_engine, write
+from remit.migrate import migrate
 from tests.conftest import POSTGRES_URL
 from tests.processes.harness import Server, remit_env
 
@@ -77,16 +78,37 @@ class Stage:
     where: Path
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Stage:
-    if request.param == "sqlite":
-        engine = request.getfixturevalue("sqlite_engine")
+def own_database(kind: str, where: Path) -> Engine:
+    """A freshly migrated database for one module's servers.
+
+    On the suite's shared database a server's outbox worker would first work through every other test's
+    queued deliveries, and a kill -9 would land on files the rest of the suite still has open.
+    """
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{where / 'remit.db'}")
     else:
-        engine = request.getfixturevalue("postgres_engine")
-        if engine is None:
-            pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+        url = make_url(POSTGRES_URL)
+        name = f"{url.database}_serve"
+        server = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            with server.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            server.dispose()
+        engine = make_engine(url.set(database=name).render_as_string(hide_password=False), pool_size=12)
+    migrate(engine)
+    return engine
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+    if request.param == "postgresql" and request.getfixturevalue("postgres_engine") is None:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
     where: Path = tmp_path_factory.mktemp(f"serve-{request.param}")
-    return Stage(engine, remit_env(engine_url(engine), where / "data"), where)
+    engine = own_database(request.param, where)
+    yield Stage(engine, remit_env(engine_url(engine), where / "data"), where)
+    engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -38,3 +38,8 @@ def test_acknowledged_payments_survive_kill_9_and_retries_never_double(stage: St
     assert figures.duplicated == []
     assert figures.unexpected == []
     check_clean(stage.env, url_key)
+    # The files survived too: SQLite finds no damage, and this process, connected throughout, still writes.
+    if stage.engine.dialect.name == "sqlite":
+        with stage.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA integrity_check").scalars().all() == ["ok"]
+    new_business(stage.engine)
