@@ -14,7 +14,7 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip install --disable-pip-version-check -q
 
-.PHONY: .venv run test check migrate demo clean
+.PHONY: .venv run test check migrate demo clean bench bench-quick
 
 .venv: $(RUN_STAMP)
 
@@ -45,6 +45,14 @@ run: demo
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# Figures, not tests: each writes bench/results.json and bench/RESULTS.md. PostgreSQL is used when it answers
+# at REMIT_BENCH_POSTGRES_URL (default a throwaway remit_bench database on 127.0.0.1).
+bench: $(DEV_STAMP)
+	$(BIN)/python -m bench.run
+
+bench-quick: $(DEV_STAMP)
+	$(BIN)/python -m bench.run --quick
 
 check: $(RUN_STAMP)
 	$(BIN)/remit check
