@@ -110,16 +110,20 @@ def _http(url: str, secret: str, connections: int = CONCURRENCY) -> httpx.AsyncC
 
 
 def worker_rss_mb(server: Server) -> list[float]:
-    """Resident memory of each uvicorn worker (the children of the server's parent process)."""
+    """Resident memory of each process serving requests: the workers uvicorn spawned, or the server itself
+    when it runs just one (multiprocessing's helper processes are not workers)."""
     assert server.process is not None
     pid = server.process.pid
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    sizes = []
-    for child in children:
-        for line in Path(f"/proc/{child}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(round(int(line.split()[1]) / 1024, 1))
-    return sizes
+    workers = [child for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+    return [_rss_mb(pid) for pid in workers or [str(pid)]]
+
+
+def _rss_mb(pid: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
 
 
 def one_server(engine: Engine, url: str, where: Path, workers: int, *, seconds: float, with_open_loop: bool,

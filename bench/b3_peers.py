@@ -104,7 +104,7 @@ def interpreter(side: Side, where: Path, log: Callable[[str], Any]) -> tuple[Pat
             out.write(f"$ {' '.join(step)}\n")
             out.flush()
             try:
-                done = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, timeout=INSTALL_TIMEOUT_S)
+                done = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, timeout=INSTALL_TIMEOUT_S, check=False)
             except subprocess.TimeoutExpired:
                 return None, f"install timed out after {INSTALL_TIMEOUT_S} s; see {install_log}"
             except OSError as exc:
@@ -119,7 +119,7 @@ def holds(python: Path, pins: tuple[tuple[str, str], ...]) -> bool:
     if not python.exists():
         return False
     probe = f"import sys; from importlib.metadata import version; sys.exit(any(version(d) != v for d, v in {pins!r}))"
-    return subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0
+    return subprocess.run([str(python), "-c", probe], capture_output=True, check=False).returncode == 0
 
 
 def workload(side: Side, python: Path, n: int, where: Path, log: Callable[[str], Any]) -> dict:
@@ -133,7 +133,7 @@ def workload(side: Side, python: Path, n: int, where: Path, log: Callable[[str],
     try:
         with stderr_log.open("w") as err:
             done = subprocess.run([str(python), str(PEERS_DIR / side.script), "--n", str(n), "--db", str(db)],
-                                  stdout=subprocess.PIPE, stderr=err, text=True, timeout=RUN_TIMEOUT_S)
+                                  stdout=subprocess.PIPE, stderr=err, text=True, timeout=RUN_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         return {"library": side.library, "error": f"timed out after {RUN_TIMEOUT_S} s; see {stderr_log}"}
     log(f"B3: {side.name} done in {time.perf_counter() - started:.0f} s")

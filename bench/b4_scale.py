@@ -1,8 +1,8 @@
 """B4: does recording a payment, or listing a customer's payments, slow down as the books grow?
 
 Existing payments are bulk-loaded in SQL (a payment, its allocation and its event per row), then the same
-measurements run at each size: ``record_payment`` one transaction each, and ``GET /v1/payments`` filtered
-by customer and a date range, 50 rows, through the app in-process.
+measurements run at each size: ``record_payment`` one transaction each, the same through ``POST /v1/payments``,
+and ``GET /v1/payments`` filtered by customer and a date range, 50 rows, through the app in-process.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from bench.b1_service_vs_raw import Books, service_seconds, set_up
-from bench.b2_http import percentile
+from bench.b2_http import payment_body, percentile
 from bench.databases import fresh_sqlite
 from remit.api.app import create_app
 
@@ -66,6 +66,15 @@ def list_latencies(client: TestClient, books: Books, samples: int) -> list[float
     return latencies
 
 
+def http_record_ms(client: TestClient, books: Books, payments: range) -> float:
+    """The same payment through POST /v1/payments, whose answer also carries the customer's balance."""
+    started = time.perf_counter()
+    for i in payments:
+        answer = client.post("/v1/payments", json=payment_body(books, i))
+        assert answer.status_code == 201, answer.text[:300]
+    return 1000 * (time.perf_counter() - started) / len(payments)
+
+
 def run(*, quick: bool, where: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
     sizes = (5_000, 25_000) if quick else (10_000, 100_000, 1_000_000)
     samples = QUICK_SAMPLES if quick else SAMPLES
@@ -82,8 +91,11 @@ def run(*, quick: bool, where: Path, log: Callable[[str], None] = print) -> dict
             loaded = size
             record_s = service_seconds(engine, books, range(next_payment, next_payment + samples))
             next_payment += samples
+            over_http = http_record_ms(client, books, range(next_payment, next_payment + samples))
+            next_payment += samples
             listed = list_latencies(client, books, samples)
             figures[str(size)] = {"record_ms": round(1000 * record_s / samples, 3),
+                                  "http_record_ms": round(over_http, 3),
                                   "list_p50_ms": round(1000 * percentile(listed, 0.5), 3),
                                   "list_p99_ms": round(1000 * percentile(listed, 0.99), 3)}
             log(f"  {figures[str(size)]}")
@@ -92,5 +104,6 @@ def run(*, quick: bool, where: Path, log: Callable[[str], None] = print) -> dict
         engine.dispose()
     small, large = figures[str(sizes[0])], figures[str(sizes[-1])]
     return {"b4_record_ratio": round(large["record_ms"] / small["record_ms"], 2),
+            "b4_http_record_ratio": round(large["http_record_ms"] / small["http_record_ms"], 2),
             "b4_list_ratio": round(large["list_p50_ms"] / small["list_p50_ms"], 2),
             "b4_sizes": list(sizes), "b4": figures}

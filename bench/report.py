@@ -16,6 +16,7 @@ TARGETS: tuple[tuple[str, str, float, bool], ...] = (
     ("b3_payments_vs_python_accounting", "B3 payments/s, Remit ÷ python-accounting", 30, True),
     ("b3_payments_vs_django_ledger", "B3 payments/s, Remit ÷ django-ledger", 30, True),
     ("b4_record_ratio", "B4 record_payment latency, largest ÷ smallest", 1.2, False),
+    ("b4_http_record_ratio", "B4 POST /v1/payments latency, largest ÷ smallest", 1.2, False),
     ("b4_list_ratio", "B4 filtered list latency, largest ÷ smallest", 1.2, False),
     ("b5_import_rows_per_s", "B5 CSV payments import, rows/s", 0, True),
     ("b6_rss_mb", "B6 RSS per worker after B2, MB", 150, False),

@@ -22,7 +22,7 @@ from pathlib import Path
 
 LIBRARY = "django-ledger"
 
-from workload import CUSTOMERS, invoice_amount, main, payment_amount, peak_rss_mb, timed_rounds
+from workload import CUSTOMERS, invoice_amount, main, payment_amount, report
 
 
 def set_up_django(db: str) -> None:
@@ -95,31 +95,18 @@ def run(n: int, db: str) -> dict:
         return [InvoiceModel.objects.filter(customer=customer).aggregate(owed=owed)["owed"] or Decimal(0)
                 for customer in customers]
 
-    invoiced = sum(invoice_amount(i) for i in range(n))
-    paid = sum(payment_amount(i) for i in range(n))
-    outstanding = sum(balances())
-    queries, query_seconds = timed_rounds(balances)
-
-    return {
-        "library": LIBRARY, "version": version("django-ledger"), "n": n,
-        "invoices_per_s": round(n / invoice_seconds, 1),
-        "payments_per_s": round(n / payment_seconds, 1),
-        "balance_queries_per_s": round(queries / query_seconds, 1),
-        "peak_rss_mb": peak_rss_mb(),
-        "balances_agree": outstanding == invoiced - paid,
-        "invoiced_total": str(invoiced), "paid_total": str(paid), "outstanding_total": str(outstanding),
-        "notes": [
-            "invoice: create_invoice commits four times by itself (its numbering is a durable transaction, so it "
-            "cannot join an outer one), then items, review and approval in one transaction.atomic(): five "
-            "transactions per invoice",
-            "payment: make_payment (partial) or mark_as_paid (full) in one transaction.atomic()",
-            "no overpayment (a payment above the amount due raises) and no payment discount",
-            "no balance call: the query sums amount_due - amount_paid over the customer's invoices",
-            "SQLite WAL + synchronous=FULL through Django's init_command",
-            "amounts are Django DecimalFields, which SQLite stores as REAL (floating point)",
-            f"Django {version('django')}",
-        ],
-    }
+    return report(library=LIBRARY, version=version("django-ledger"), n=n, invoice_seconds=invoice_seconds,
+                  payment_seconds=payment_seconds, balances=balances, notes=[
+        ("invoice: create_invoice commits four times by itself (its numbering is a durable transaction, so it "
+         "cannot join an outer one), then items, review and approval in one transaction.atomic(): five "
+         "transactions per invoice"),
+        "payment: make_payment (partial) or mark_as_paid (full) in one transaction.atomic()",
+        "no overpayment (a payment above the amount due raises) and no payment discount",
+        "no balance call: the query sums amount_due - amount_paid over the customer's invoices",
+        "SQLite WAL + synchronous=FULL through Django's init_command",
+        "amounts are Django DecimalFields, which SQLite stores as REAL (floating point)",
+        f"Django {version('django')}",
+    ])
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 LIBRARY = "python-accounting"
 
-from workload import CUSTOMERS, invoice_amount, main, payment_amount, peak_rss_mb, timed_rounds
+from workload import CUSTOMERS, invoice_amount, main, payment_amount, report
 
 
 def run(n: int, db: str) -> dict:
@@ -93,29 +93,16 @@ def run(n: int, db: str) -> dict:
     def balances() -> list[Decimal]:
         return [customer.closing_balance(session) for customer in customers]
 
-    invoiced = sum(invoice_amount(i) for i in range(n))
-    paid = sum(payment_amount(i) for i in range(n))
-    outstanding = sum(balances())
     # Assignments do not move the ledger, so check them too: what each invoice still has to be cleared.
     due = sum(invoice.amount - invoice.cleared(session) for invoice in invoices)
-    queries, query_seconds = timed_rounds(balances)
-
-    return {
-        "library": LIBRARY, "version": version("python-accounting"), "n": n,
-        "invoices_per_s": round(n / invoice_seconds, 1),
-        "payments_per_s": round(n / payment_seconds, 1),
-        "balance_queries_per_s": round(queries / query_seconds, 1),
-        "peak_rss_mb": peak_rss_mb(),
-        "balances_agree": outstanding == invoiced - paid and due == invoiced - paid,
-        "invoiced_total": str(invoiced), "paid_total": str(paid), "outstanding_total": str(outstanding),
-        "notes": [
-            "post() commits by itself, and an Assignment needs a posted receipt: two transactions per payment",
-            "balance query: the customer's receivable Account.closing_balance()",
-            "SQLite WAL + synchronous=FULL set through SQLAlchemy's connect hook (the library has no setting)",
-            "amounts are SQLAlchemy DECIMAL(13,4), which SQLite stores as REAL (floating point)",
-            f"SQLAlchemy {version('sqlalchemy')}",
-        ],
-    }
+    return report(library=LIBRARY, version=version("python-accounting"), n=n, invoice_seconds=invoice_seconds,
+                  payment_seconds=payment_seconds, balances=balances, also_due=due, notes=[
+        "post() commits by itself, and an Assignment needs a posted receipt: two transactions per payment",
+        "balance query: the customer's receivable Account.closing_balance()",
+        "SQLite WAL + synchronous=FULL set through SQLAlchemy's connect hook (the library has no setting)",
+        "amounts are SQLAlchemy DECIMAL(13,4), which SQLite stores as REAL (floating point)",
+        f"SQLAlchemy {version('sqlalchemy')}",
+    ])
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 LIBRARY = "remit"
 
-from workload import CUSTOMERS, invoice_amount, main, payment_amount, peak_rss_mb, timed_rounds
+from workload import CUSTOMERS, invoice_amount, main, payment_amount, report
 
 
 def as_text(amount: Decimal) -> str:
@@ -75,26 +75,13 @@ def run(n: int, db: str) -> dict:
             owed.append(Decimal(balance.outstanding_minor).scaleb(-2))  # INR has two decimals
         return owed
 
-    invoiced = sum(invoice_amount(i) for i in range(n))
-    paid = sum(payment_amount(i) for i in range(n))
-    outstanding = sum(balances())
-    queries, query_seconds = timed_rounds(balances)
-
-    return {
-        "library": LIBRARY, "version": version("remit"), "n": n,
-        "invoices_per_s": round(n / invoice_seconds, 1),
-        "payments_per_s": round(n / payment_seconds, 1),
-        "balance_queries_per_s": round(queries / query_seconds, 1),
-        "peak_rss_mb": peak_rss_mb(),
-        "balances_agree": outstanding == invoiced - paid,
-        "invoiced_total": str(invoiced), "paid_total": str(paid), "outstanding_total": str(outstanding),
-        "notes": [
-            "services called directly, no HTTP; one remit.db.write (one transaction) per invoice and per payment",
-            "balance query: customers.service.customer_balance (open documents and totals), one read session each",
-            "SQLite WAL + synchronous=FULL set by remit.db.make_engine; amounts stored as integer minor units",
-            f"SQLAlchemy {sqlalchemy.__version__}",
-        ],
-    }
+    return report(library=LIBRARY, version=version("remit"), n=n, invoice_seconds=invoice_seconds,
+                  payment_seconds=payment_seconds, balances=balances, notes=[
+        "services called directly, no HTTP; one remit.db.write (one transaction) per invoice and per payment",
+        "balance query: customers.service.customer_balance (open documents and totals), one read session each",
+        "SQLite WAL + synchronous=FULL set by remit.db.make_engine; amounts stored as integer minor units",
+        f"SQLAlchemy {sqlalchemy.__version__}",
+    ])
 
 
 if __name__ == "__main__":

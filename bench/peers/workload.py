@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 import traceback
 from decimal import Decimal
@@ -41,7 +40,13 @@ def timed_rounds(one_round) -> tuple[int, float]:  # type: ignore[no-untyped-def
 
 
 def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux reports KiB
+    """This process's own peak: VmHWM starts afresh at exec, where getrusage's ru_maxrss carries the peak of
+    the process that forked it (the bench runner) over."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
 
 
 def main(run, library: str) -> None:  # type: ignore[no-untyped-def]
@@ -55,3 +60,26 @@ def main(run, library: str) -> None:  # type: ignore[no-untyped-def]
         traceback.print_exc()
         result = {"library": library, "error": f"{type(exc).__name__}: {exc}"}
     print(json.dumps(result))
+
+
+def report(*, library: str, version: str, n: int, invoice_seconds: float, payment_seconds: float,
+           balances, notes: list[str], also_due: Decimal | None = None) -> dict:  # type: ignore[no-untyped-def]
+    """A side's JSON line: its rates, and whether its balances add up to invoiced less paid.
+
+    ``balances`` is the side's query for every customer's balance, timed here; ``also_due`` is a second
+    view of what is owed, for a library whose ledger and invoices can disagree.
+    """
+    invoiced = sum(invoice_amount(i) for i in range(n))
+    paid = sum(payment_amount(i) for i in range(n))
+    outstanding = sum(balances())
+    queries, query_seconds = timed_rounds(balances)
+    return {
+        "library": library, "version": version, "n": n,
+        "invoices_per_s": round(n / invoice_seconds, 1),
+        "payments_per_s": round(n / payment_seconds, 1),
+        "balance_queries_per_s": round(queries / query_seconds, 1),
+        "peak_rss_mb": peak_rss_mb(),
+        "balances_agree": outstanding == invoiced - paid and also_due in (None, invoiced - paid),
+        "invoiced_total": str(invoiced), "paid_total": str(paid), "outstanding_total": str(outstanding),
+        "notes": notes,
+    }
