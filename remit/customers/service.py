@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from remit.businesses.service import get_business
@@ -264,10 +264,12 @@ def customer_totals(session: Session, *, business_id: int, customer_id: int) -> 
             Document.business_id == business_id, Document.customer_id == customer_id,
             Document.status.in_(ISSUED_OPEN))
     ).scalar_one()
+    # Only payments still holding credit add anything; the literal 0 lets SQLite prove the partial index
+    # ix_payments_holding_credit applies (a bound parameter would hide it).
     credit = session.execute(
         select(func.coalesce(func.sum(Payment.unused_minor), 0)).where(
-            Payment.business_id == business_id, Payment.customer_id == customer_id, Payment.status == "posted"
-        )
+            Payment.business_id == business_id, Payment.customer_id == customer_id, Payment.status == "posted",
+            Payment.unused_minor > literal_column("0"))
     ).scalar_one()
     return int(outstanding), int(credit)
 

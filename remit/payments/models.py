@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from remit.columns import (
@@ -52,6 +52,12 @@ class Payment(Base):
             " AND refunded_minor = 0 AND unused_minor = 0)",
             name="unused_is_amount_less_uses",
         ),
+        # A customer's payments, newest first, read straight off the index however many the books hold.
+        Index("ix_payments_customer_date", "customer_id", "payment_date", "id"),
+        # Only payments still holding credit, and all the credit sum in every payment answer reads (it never
+        # visits the table): usually few rows, and a fast scan when a customer has thousands of advances.
+        Index("ix_payments_holding_credit", "customer_id", "business_id", "status", "unused_minor",
+              postgresql_where=text("unused_minor > 0"), sqlite_where=text("unused_minor > 0")),
     )
 
     id: Mapped[int] = id_column()
