@@ -23,11 +23,12 @@ from bench.databases import fresh_postgres, fresh_sqlite
 from remit.businesses.models import DepositAccount
 from remit.businesses.service import create_business
 from remit.customers.service import create_customer
-from remit.db import write
+from remit.db import read_session, write
 from remit.documents.models import Document
 from remit.documents.service import LineInput, create_document
 from remit.events.models import Event
 from remit.ledger.models import Account, JournalEntry, JournalLine
+from remit.money import format_minor
 from remit.payments.models import Allocation, Payment
 from remit.payments.service import AllocationInput, PaymentInput, record_payment
 from remit.timestamps import utcnow
@@ -43,7 +44,8 @@ class Books:
     business_id: int
     secret: str  # an API key, for the HTTP benchmark
     invoices: list[tuple[int, int, str]]  # (customer id, document id, number)
-    accounts: dict[str, int]  # bank, customer_credits, receivable
+    deposit_account_id: int  # the bank account payments go into
+    accounts: dict[str, int]  # ledger account ids: bank (the deposit account's), customer_credits, receivable
 
 
 def set_up(engine: Engine, url_key: str) -> Books:
@@ -57,10 +59,11 @@ def set_up(engine: Engine, url_key: str) -> Books:
                                   lines=[LineInput(name="Goods", quantity="1", unit_price=INVOICE_TOTAL)])
             invoices.append((customer.id, doc.id, doc.number))
         codes = dict(session.execute(select(Account.code, Account.id).where(Account.business_id == business.id)).all())
-        bank = session.scalars(select(DepositAccount.account_id).where(
-            DepositAccount.business_id == business.id, DepositAccount.kind == "bank").order_by(DepositAccount.id)).first()
-        return Books(business.id, issued.secret, invoices, {"bank": bank, "customer_credits": codes["customer_credits"],
-                                              "receivable": codes["receivable"]})
+        deposit_id, bank = session.execute(select(DepositAccount.id, DepositAccount.account_id).where(
+            DepositAccount.business_id == business.id, DepositAccount.kind == "bank").order_by(DepositAccount.id)
+            .limit(1)).one()
+        return Books(business.id, issued.secret, invoices, deposit_id,
+                     {"bank": bank, "customer_credits": codes["customer_credits"], "receivable": codes["receivable"]})
 
     return write(engine, work)
 
@@ -70,11 +73,16 @@ def amount_minor(i: int) -> int:
     return 100 + (i * 37) % 900
 
 
+def cash_text(i: int) -> str:
+    """Payment ``i``'s amount as a client sends it."""
+    return format_minor(amount_minor(i), "INR")
+
+
 def service_seconds(engine: Engine, books: Books, payments: range) -> float:
     """Seconds to record ``payments`` through ``record_payment``, one ``write`` (one transaction) each."""
     def one(i: int) -> Callable[[Any], Any]:
         customer_id, document_id, _ = books.invoices[i % len(books.invoices)]
-        cash = f"{amount_minor(i) // 100}.{amount_minor(i) % 100:02d}"
+        cash = cash_text(i)
         data = PaymentInput(amount=cash, payment_date=PAID_ON, allocations=[AllocationInput(document_id, cash)])
         return lambda session: record_payment(session, business_id=books.business_id, customer_id=customer_id,
                                               data=data)
@@ -134,16 +142,15 @@ class RawStatements:
         )
 
 
-def raw_payment(cursor: Any, sql: RawStatements, books: Books, i: int, deposit_account_id: int,
-                stamp: Callable[[Any], Any]) -> None:
+def raw_payment(cursor: Any, sql: RawStatements, books: Books, i: int, stamp: Callable[[Any], Any]) -> None:
     """One payment's rows, the service's values, the fewest statements: ten, then the commit."""
     customer_id, document_id, doc_number = books.invoices[i % len(books.invoices)]
     cash, now, paid_on, b = amount_minor(i), stamp(utcnow()), stamp(PAID_ON), books.business_id
     number = str(cursor.execute(sql.number, (b,)).fetchone()[0])
     receipt = cursor.execute(sql.entry, (b, paid_on, "payment.received", f"payment {number}", now)).fetchone()[0]
     payment_id = cursor.execute(sql.payment, (
-        b, customer_id, number, "posted", "INR", "1", cash, 0, cash, 0, cash, 0, 0, 0, paid_on, deposit_account_id,
-        "native", 1, "{}", now, now, receipt)).fetchone()[0]
+        b, customer_id, number, "posted", "INR", "1", cash, 0, cash, 0, cash, 0, 0, 0, paid_on,
+        books.deposit_account_id, "native", 1, "{}", now, now, receipt)).fetchone()[0]
     cursor.executemany(sql.lines, [
         (b, receipt, books.accounts["bank"], "INR", cash, cash, customer_id, payment_id, None),
         (b, receipt, books.accounts["customer_credits"], "INR", -cash, -cash, customer_id, payment_id, None)])
@@ -167,7 +174,7 @@ class RawSide:
     begin: str
     stamp: Callable[[Any], Any]  # how the driver is handed dates: SQLAlchemy stores SQLite's as text
 
-    def pay(self, books: Books, deposit_account_id: int, payments: range) -> float:
+    def pay(self, books: Books, payments: range) -> float:
         """Seconds to write ``payments``, one transaction each."""
         sql = RawStatements.for_marks(self.mark)
         cursor = self.connection.cursor()
@@ -175,7 +182,7 @@ class RawSide:
         for i in payments:
             cursor.execute(self.begin)
             try:
-                raw_payment(cursor, sql, books, i, deposit_account_id, self.stamp)
+                raw_payment(cursor, sql, books, i, self.stamp)
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
@@ -197,21 +204,12 @@ def postgres_side(url: str) -> RawSide:
     return RawSide(psycopg.connect(url, autocommit=True), "%s", "BEGIN", lambda value: value)
 
 
-def deposit_account_of(engine: Engine, books: Books) -> int:
-    def work(session):  # type: ignore[no-untyped-def]
-        return session.scalars(select(DepositAccount.id).where(
-            DepositAccount.business_id == books.business_id, DepositAccount.kind == "bank")
-            .order_by(DepositAccount.id)).first()
-    return write(engine, work)
-
-
 def balances_agree(engine: Engine, books: Books) -> bool:
     """Both sides' invoices were paid down by the same rule: the raw rows are real rows, not a stub."""
-    def work(session):  # type: ignore[no-untyped-def]
+    with read_session(engine) as session:
         rows = session.execute(select(Document.balance_due_minor, Document.settled_minor, Document.total_minor)
                                .where(Document.business_id == books.business_id)).all()
-        return all(due + settled == total for due, settled, total in rows)
-    return write(engine, work)
+    return all(due + settled == total for due, settled, total in rows)
 
 
 def compare(engine: Engine, raw: RawSide, n: int, log: Callable[[str], None]) -> dict[str, Any]:
@@ -219,12 +217,11 @@ def compare(engine: Engine, raw: RawSide, n: int, log: Callable[[str], None]) ->
     noisy second on the machine lands on both."""
     stamp = int(time.time())
     ours, theirs = set_up(engine, f"b1-service-{stamp}"), set_up(engine, f"b1-raw-{stamp}")
-    deposit = deposit_account_of(engine, theirs)
     service_s = raw_s = 0.0
     step = max(n // 4, 1)
     for start in range(0, n, step):
         service_s += service_seconds(engine, ours, range(start, min(start + step, n)))
-        raw_s += raw.pay(theirs, deposit, range(start, min(start + step, n)))
+        raw_s += raw.pay(theirs, range(start, min(start + step, n)))
         log(f"  {min(start + step, n)}/{n} payments each side")
     assert balances_agree(engine, ours) and balances_agree(engine, theirs)
     service, raw_rate = n / service_s, n / raw_s

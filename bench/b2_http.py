@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
-from bench.b1_service_vs_raw import Books, amount_minor, set_up
+from bench.b1_service_vs_raw import Books, cash_text, set_up
 from bench.databases import fresh_postgres, fresh_sqlite
 from tests.processes.harness import Server, remit_env
 
@@ -30,7 +30,7 @@ OFFERED_PER_S = 1000
 
 def payment_body(books: Books, i: int) -> dict[str, Any]:
     customer_id, document_id, _ = books.invoices[i % len(books.invoices)]
-    cash = f"{amount_minor(i) // 100}.{amount_minor(i) % 100:02d}"
+    cash = cash_text(i)
     return {"customer_id": customer_id, "amount": cash, "date": "2026-11-23",
             "allocations": [{"document_id": document_id, "amount": cash}]}
 

@@ -104,7 +104,8 @@ def interpreter(side: Side, where: Path, log: Callable[[str], Any]) -> tuple[Pat
             out.write(f"$ {' '.join(step)}\n")
             out.flush()
             try:
-                done = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, timeout=INSTALL_TIMEOUT_S, check=False)
+                done = subprocess.run(step, stdout=out, stderr=subprocess.STDOUT, timeout=INSTALL_TIMEOUT_S,
+                                      check=False)
             except subprocess.TimeoutExpired:
                 return None, f"install timed out after {INSTALL_TIMEOUT_S} s; see {install_log}"
             except OSError as exc:

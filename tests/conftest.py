@@ -30,11 +30,13 @@ POSTGRES_URL = SHARED_POSTGRES_URL if WORKER is None else make_url(SHARED_POSTGR
 REQUIRE_POSTGRES = os.environ.get("REMIT_REQUIRE_POSTGRES") == "1"
 
 
-def _create_worker_database() -> None:
+def create_database(name: str, *, replace: bool = False) -> None:
+    """Create database ``name`` on the test server if it is missing, or afresh when ``replace``."""
     server = make_engine(SHARED_POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as connection:
-            name = make_url(POSTGRES_URL).database
+            if replace:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
@@ -45,7 +47,7 @@ def _postgres_engine() -> Engine | None:
     engine = make_engine(POSTGRES_URL, pool_size=12)
     try:
         if WORKER is not None:
-            _create_worker_database()
+            create_database(make_url(POSTGRES_URL).database)
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"

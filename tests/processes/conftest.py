@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, make_url
 
 from remit.businesses.service import create_business
 from remit.db import make_engine, write
 from remit.migrate import migrate
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, create_database
 from tests.processes.harness import Server, remit_env
 
 _counter = itertools.count(1)
@@ -89,13 +89,7 @@ def own_database(kind: str, where: Path) -> Engine:
     else:
         url = make_url(POSTGRES_URL)
         name = f"{url.database}_serve"
-        server = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            with server.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-        finally:
-            server.dispose()
+        create_database(name, replace=True)
         engine = make_engine(url.set(database=name).render_as_string(hide_password=False), pool_size=12)
     migrate(engine)
     return engine
