@@ -46,7 +46,7 @@ class Location(Base):
     __table_args__ = (tenant_key(), UniqueConstraint("business_id", "code"))
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
@@ -57,7 +57,7 @@ class PaymentMethod(Base):
     __table_args__ = (tenant_key(), UniqueConstraint("business_id", "code"))
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(100))
     # Cash excess can be handed back as change; other methods keep it as credit.
@@ -76,7 +76,7 @@ class DepositAccount(Base):
     )
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))
     account_id: Mapped[int] = mapped_column(Id)

@@ -16,7 +16,7 @@ class Customer(Base):
     __table_args__ = (tenant_key(),)
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     name: Mapped[str] = mapped_column(String(200))
     # Every document and payment of this customer is in this currency (rule 9).
     currency: Mapped[str] = mapped_column(String(3))

@@ -50,7 +50,7 @@ class Document(Base):
     )
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     customer_id: Mapped[int] = mapped_column(Id, index=True)
     kind: Mapped[str] = mapped_column(String(24))
     number: Mapped[str] = mapped_column(String(64))

@@ -45,7 +45,7 @@ class WebhookEndpoint(Base):
     __table_args__ = (tenant_key(),)
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     url: Mapped[str] = mapped_column(String(2000))
     # Event types it receives; an empty list means every type.
     event_types: Mapped[list] = mapped_column(JSON, default=list)
@@ -74,7 +74,7 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     event_id: Mapped[int] = mapped_column(Id, ForeignKey("events.id"))
     channel: Mapped[str] = mapped_column(String(10))
     endpoint_id: Mapped[int | None] = mapped_column(Id, nullable=True)

@@ -29,7 +29,7 @@ class Account(Base):
     )
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(100))
     type: Mapped[str] = mapped_column(String(10))
@@ -40,7 +40,7 @@ class JournalEntry(Base):
     __table_args__ = (tenant_key(), same_business_fk("reverses_entry_id", "journal_entries"))
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     entry_date: Mapped[date]
     # What caused it: "document.issued", "payment.received", "allocation", "refund"...
     source: Mapped[str] = mapped_column(String(40))

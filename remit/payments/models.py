@@ -61,8 +61,8 @@ class Payment(Base):
     )
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
-    customer_id: Mapped[int] = mapped_column(Id, index=True)
+    business_id: Mapped[int] = business_column(indexed=False)
+    customer_id: Mapped[int] = mapped_column(Id)  # indexed by ix_payments_customer_date
     number: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10))
     currency: Mapped[str] = mapped_column(String(3))
@@ -168,7 +168,7 @@ class Refund(Base):
     )
 
     id: Mapped[int] = id_column()
-    business_id: Mapped[int] = business_column()
+    business_id: Mapped[int] = business_column(indexed=False)
     payment_id: Mapped[int] = mapped_column(Id, index=True)
     number: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10), default="posted")
