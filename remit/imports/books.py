@@ -1,12 +1,11 @@
 """What an import needs to know about the business, read once per run rather than once per row.
 
 An imported object keeps the file's ``external_id`` in its metadata under ``import_id``; that is what makes
-a re-import a no-op. The ids already imported are read once, together with a *watermark* (the highest id of
-the table at that moment), and each write batch re-reads only rows above the watermark, which is cheap
-whatever the size of the books, so an import racing another import of the same file still writes each row
-once. Both reads happen under the business row's lock, which every import batch holds too (on PostgreSQL
-``FOR NO KEY UPDATE``: it does not stop other writers inserting rows that refer to the business; on
-SQLite the write transaction's own lock does the same), so no import batch is half-committed when they run.
+a re-import a no-op. The ids already imported are read twice: once to check the file, and again inside the
+writing transaction under the business row's lock, which every import's write holds (on PostgreSQL
+``FOR NO KEY UPDATE``: it does not stop other writers inserting rows that refer to the business; on SQLite
+the write transaction's own lock does the same). So an import racing another import of the same file
+still writes each row once.
 """
 
 from __future__ import annotations
@@ -15,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from remit.businesses.models import Business, PaymentMethod
+from remit.businesses.models import Business, DepositAccount, PaymentMethod
 from remit.customers.models import Customer
 from remit.documents.models import Document
 
@@ -38,31 +37,10 @@ def lock_business(session: Session, business_id: int) -> Business:
     ).scalar_one()
 
 
-@dataclass(frozen=True, slots=True)
-class Imported:
-    ids: frozenset[str]
-    watermark: int
-
-
-def already_imported(session: Session, model: Any, business_id: int) -> Imported:
-    """Every import id of this business in ``model``'s table, and the table's highest id when read."""
-    lock_business(session, business_id)
-    watermark = session.execute(select(func.coalesce(func.max(model.id), 0))
-                                .where(model.business_id == business_id)).scalar_one()
+def already_imported(session: Session, model: Any, business_id: int) -> frozenset[str]:
+    """Every import id of this business in ``model``'s table."""
     key = import_id_of(model)
-    ids = session.execute(select(key).where(model.business_id == business_id, key.is_not(None))).scalars()
-    return Imported(frozenset(ids), int(watermark))
-
-
-def imported_since(session: Session, model: Any, business_id: int, watermark: int, ids: Iterable[str]) -> set[str]:
-    """Which of ``ids`` were imported after ``watermark`` (by another import, or an earlier batch of this one)."""
-    wanted = sorted(set(ids))
-    key = import_id_of(model)
-    found: set[str] = set()
-    for start in range(0, len(wanted), CHUNK):
-        found.update(session.execute(select(key).where(
-            model.business_id == business_id, model.id > watermark, key.in_(wanted[start:start + CHUNK]))).scalars())
-    return found
+    return frozenset(session.execute(select(key).where(model.business_id == business_id, key.is_not(None))).scalars())
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,33 +78,63 @@ def customers(session: Session, business_id: int) -> Customers:
 
 @dataclass(slots=True)
 class KnownDocument:
+    """A document as read (under lock, when writing); ``remit.payments.bulk`` settles it in place."""
+
     id: int
     number: str
     kind: str
     customer_id: int
     status: str
-    balance_due_minor: int
     currency: str
+    exchange_rate: str
+    total_minor: int
+    settled_minor: int
+    balance_due_minor: int
     issue_date: Any
     due_date: Any
+    issued_at: Any
+
+    @property
+    def issued(self) -> bool:
+        return self.issued_at is not None
 
 
-def documents_numbered(session: Session, business_id: int, numbers: Iterable[str]) -> dict[str, list[KnownDocument]]:
-    """The business's documents with these numbers, by number (a number is unique per kind, so rarely two)."""
+def documents_numbered(session: Session, business_id: int, numbers: Iterable[str], *,
+                       lock: bool = False) -> dict[str, list[KnownDocument]]:
+    """The business's documents with these numbers, by number (a number is unique per kind, so rarely two).
+
+    ``lock`` locks them in id order, as ``lock_documents`` does, so the balances stay as read until commit.
+    """
     wanted = sorted(set(numbers))
     found: dict[str, list[KnownDocument]] = {}
     for start in range(0, len(wanted), CHUNK):
-        rows = session.execute(select(
-            Document.id, Document.number, Document.kind, Document.customer_id, Document.status,
-            Document.balance_due_minor, Document.currency, Document.issue_date, Document.due_date,
-        ).where(Document.business_id == business_id, Document.number.in_(wanted[start:start + CHUNK])))
-        for row in rows:
+        query = select(
+            Document.id, Document.number, Document.kind, Document.customer_id, Document.status, Document.currency,
+            Document.exchange_rate, Document.total_minor, Document.settled_minor, Document.balance_due_minor,
+            Document.issue_date, Document.due_date, Document.issued_at,
+        ).where(Document.business_id == business_id, Document.number.in_(wanted[start:start + CHUNK]))
+        for row in session.execute(query.order_by(Document.id).with_for_update() if lock else query):
             found.setdefault(row.number, []).append(KnownDocument(*row))
     return found
 
 
-def methods(session: Session, business_id: int) -> dict[str, tuple[int, bool]]:
-    """Payment methods by code: (id, active)."""
-    rows = session.execute(select(PaymentMethod.code, PaymentMethod.id, PaymentMethod.active)
+@dataclass(frozen=True, slots=True)
+class KnownMethod:
+    id: int
+    active: bool
+    is_cash: bool
+
+
+def methods(session: Session, business_id: int) -> dict[str, KnownMethod]:
+    """Payment methods by code."""
+    rows = session.execute(select(PaymentMethod.code, PaymentMethod.id, PaymentMethod.active, PaymentMethod.is_cash)
                            .where(PaymentMethod.business_id == business_id))
-    return {code: (method_id, active) for code, method_id, active in rows}
+    return {code: KnownMethod(method_id, active, is_cash) for code, method_id, active, is_cash in rows}
+
+
+def deposit_accounts(session: Session, business_id: int) -> dict[str, int]:
+    """The account a payment lands in when it names none: the first active one of each kind (cash, bank)."""
+    rows = session.execute(select(DepositAccount.kind, DepositAccount.id)
+                           .where(DepositAccount.business_id == business_id, DepositAccount.active)
+                           .order_by(DepositAccount.id.desc()))
+    return dict(rows.all())

@@ -1,4 +1,4 @@
-"""Import a CSV file of customers, documents or payments: check every row, then write in batches.
+"""Import a CSV file of customers, documents or payments: check every row, then write them all in one transaction.
 
 1. **Check.** The file is read whole; the business's import ids, customers, the documents the file names
    and its payment methods are read once (``remit.imports.books``). Every row is then checked in file
@@ -7,50 +7,46 @@
    skipped as already imported, unchecked: re-importing a file changes nothing.
 2. **Decide.** ``dry_run`` stops here. Otherwise a bad row stops the whole import (all-or-nothing, the
    default) unless ``skip_invalid`` writes the good rows and reports the bad ones.
-3. **Write.** Up to ``BATCH_ROWS`` rows, or one second's worth, per transaction (``remit.db.write``,
-   retried whole on contention), each through its service (``create_customer``, ``create_document``,
-   ``record_payment`` with channel ``import``), so the money rules, the ledger and the events hold
-   exactly as for any other surface.
+3. **Write**, in one transaction (``remit.db.write``, retried whole on contention). Under the business
+   row's lock, and with the documents the file settles locked, the good rows are checked again: the
+   books may have changed since step 1 (another payment settled the same invoice, another import wrote
+   the same rows). A row refused now is reported with its line; all-or-nothing then writes nothing at
+   all. Customers and documents are written through their services (``create_customer``,
+   ``create_document``); payments through ``remit.payments.bulk``, which writes the same rows as
+   ``record_payment`` with channel ``import`` in a few multi-row statements.
 
-A row the service still refuses while writing can only be one the books changed under since the check
-(another payment settled the same invoice meanwhile). Its batch is rolled back and run again without it:
-this costs nothing when no row is refused, which is the rule, where a savepoint per row would cost two
-statements on every row. With ``skip_invalid`` the import goes on and reports the row. All-or-nothing
-stops there, with the batch rolled back and nothing after it written; the batches committed before it
-stay, because holding one transaction over a whole file would lock out every other writer of the
-business (on SQLite, of the database) for as long as the import runs. The result says which rows are in,
-and re-running the corrected file writes only the rest.
+One transaction makes all-or-nothing exact: a file is in or it is not. Its cost is that the import holds
+the business (on SQLite, the database) for as long as it writes, which is why the payment write is bulk:
+100,000 payments take seconds. Another writer waits for it, up to its lock timeout, then is told to retry.
 
-This use case owns its transactions, unlike a service that is handed a session: batching them is its point.
+This use case owns its transaction, unlike a service that is handed a session.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from remit.businesses.service import get_business
 from remit.db import read_session, write
-from remit.errors import RemitError
 from remit.imports import books
 from remit.imports.cells import Bad, quoted
 from remit.imports.customers import CustomerImporter
 from remit.imports.documents import DocumentImporter
-from remit.imports.kinds import Importer, Settings, Write
+from remit.imports.kinds import Checked, Importer, RowRefused, Settings
 from remit.imports.payments import PaymentImporter
 from remit.imports.reading import Row, read_rows
 
 IMPORTERS: dict[str, Any] = {
     "customers": CustomerImporter, "documents": DocumentImporter, "payments": PaymentImporter}
 KINDS = tuple(IMPORTERS)
-BATCH_ROWS = 500
-# A write batch also ends after this long (one second), so the locks it holds are short.
-BATCH_NS = 1_000_000_000
+# Progress is reported every this many rows checked.
+PROGRESS_ROWS = 500
 # Metadata values are at most 500 characters (Stripe's rule, remit.customers.service.check_metadata).
 EXTERNAL_ID_LIMIT = 500
 
@@ -77,7 +73,7 @@ class ImportResult:
     skipped: int = 0
     already_imported: int = 0
     errors: list[RowError] = field(default_factory=list)
-    # All-or-nothing refused the file because of ``errors``; ``created`` is what batches committed before.
+    # All-or-nothing refused the file because of ``errors``: nothing was written.
     refused: bool = False
     elapsed_ms: int = 0
 
@@ -93,22 +89,26 @@ class ImportResult:
         return text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Checked:
-    line: int
-    external_id: str
-    write: Write
+    rows: list[Checked] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    already_imported: int = 0
 
 
-class _Refused(Exception):
-    def __init__(self, item: _Checked, reason: str) -> None:
-        super().__init__(reason)
-        self.item, self.reason = item, reason
+def _check(session: Session, importer: Importer, rows: list[Row], *, lock: bool,
+           progress: Progress | None) -> _Checked:
+    """Check every row in file order against the books as the earlier rows leave them.
 
-
-def _check_rows(importer: Importer, rows: list[Row], imported: books.Imported, result: ImportResult,
-                progress: Progress | None) -> list[_Checked]:
-    checked: list[_Checked] = []
+    With ``lock`` the business row and the documents the file settles are locked first, so the books stay
+    as checked until the write commits.
+    """
+    business_id = importer.settings.business_id  # type: ignore[attr-defined]
+    if lock:
+        books.lock_business(session, business_id)
+    imported = books.already_imported(session, importer.model, business_id)
+    importer.load(session, [row for row in rows if row.get("external_id") not in imported], lock=lock)
+    outcome = _Checked()
     first_seen: dict[str, int] = {}
     for done, row in enumerate(rows, start=1):
         external_id = row.get("external_id")
@@ -119,98 +119,91 @@ def _check_rows(importer: Importer, rows: list[Row], imported: books.Imported, r
                 raise Bad("external_id is required")
             if len(external_id) > EXTERNAL_ID_LIMIT:
                 raise Bad(f"external_id is at most {EXTERNAL_ID_LIMIT} characters (got {len(external_id)})")
-            if external_id in imported.ids:
-                result.already_imported += 1
+            if external_id in imported:
+                outcome.already_imported += 1
                 continue
             if external_id in first_seen:
                 raise Bad(f"external_id {quoted(external_id)} is already used on line {first_seen[external_id]}")
             first_seen[external_id] = row.line
-            checked.append(_Checked(row.line, external_id, importer.check(row)))
+            outcome.rows.append(Checked(row.line, importer.check(row)))
         except Bad as bad:
-            result.errors.append(RowError(row.line, bad.reason))
-        if progress is not None and (done % BATCH_ROWS == 0 or done == len(rows)):
+            outcome.errors.append(RowError(row.line, bad.reason))
+        if progress is not None and (done % PROGRESS_ROWS == 0 or done == len(rows)):
             progress("checking", done, len(rows))
-    return checked
-
-
-@dataclass(frozen=True, slots=True)
-class _Written:
-    taken: int  # rows consumed from the front of the batch
-    created: int
-
-
-def _write_batch(session: Session, *, model: Any, business_id: int, watermark: int,
-                 items: Sequence[_Checked]) -> _Written:
-    """One transaction: the rows not imported meanwhile, each through its service, for at most ``BATCH_NS``.
-
-    The time bound keeps the locks a batch holds (the business row, the invoices it settles, the number
-    sequences) short whatever a row costs, so another writer of the business never waits long. Every row
-    the services load stays referenced for the batch: the session's identity map holds rows only weakly,
-    so the business, customer and method each payment reads would otherwise be queried for every row.
-    """
-    kept: list[object] = []
-    event.listen(session, "loaded_as_persistent", lambda _session, instance: kept.append(instance))
-    started = time.perf_counter_ns()
-    books.lock_business(session, business_id)
-    taken = books.imported_since(session, model, business_id, watermark, [item.external_id for item in items])
-    created = 0
-    for count, item in enumerate(items, start=1):
-        if item.external_id not in taken:
-            try:
-                item.write(session)
-            except RemitError as exc:
-                raise _Refused(item, exc.detail.rstrip(".")) from exc
-            created += 1
-        if time.perf_counter_ns() - started > BATCH_NS:
-            return _Written(count, created)
-    return _Written(len(items), created)
+    return outcome
 
 
 def run_import(engine: Engine, *, business_id: int, kind: str, data: bytes, dry_run: bool = False,
                skip_invalid: bool = False, recorded_by: str | None = None, attempts: int = 8,
-               batch_rows: int = BATCH_ROWS, progress: Progress | None = None) -> ImportResult:
+               progress: Progress | None = None) -> ImportResult:
     """Check and (unless ``dry_run``) import ``data``; see the module docstring for what is written when."""
     started = time.perf_counter_ns()
     make_importer = IMPORTERS[kind]
     rows = read_rows(data, make_importer.columns)
     with read_session(engine) as session:
-        importer: Importer = make_importer(Settings.of(get_business(session, business_id), recorded_by))
-        imported = books.already_imported(session, importer.model, business_id)
-        importer.load(session, rows)
+        settings = Settings.of(get_business(session, business_id), recorded_by)
     result = ImportResult(kind=kind, rows=len(rows), dry_run=dry_run)
-    checked = _check_rows(importer, rows, imported, result, progress)
-    if result.errors and not skip_invalid:
-        result.refused = True
-    elif dry_run:
-        result.created = len(checked)
+    if dry_run:
+        with read_session(engine) as session:
+            checked = _check(session, make_importer(settings), rows, lock=False, progress=progress)
+        _count(result, checked, len(checked.rows), skip_invalid=skip_invalid)
     else:
-        _write(engine, importer, business_id, imported.watermark, checked, result, skip_invalid=skip_invalid,
-               attempts=attempts, batch_rows=batch_rows, progress=progress)
+        _write(engine, lambda: make_importer(settings), rows, result, skip_invalid=skip_invalid, attempts=attempts,
+               progress=progress)
     result.skipped = len(result.errors) if skip_invalid else 0
     result.errors.sort(key=lambda error: error.line)
     result.elapsed_ms = (time.perf_counter_ns() - started) // 1_000_000
     return result
 
 
-def _write(engine: Engine, importer: Importer, business_id: int, watermark: int, checked: list[_Checked],
-           result: ImportResult, *, skip_invalid: bool, attempts: int, batch_rows: int,
-           progress: Progress | None) -> None:
-    pending = list(checked)
-    while pending:
-        batch = pending[:batch_rows]
+def _count(result: ImportResult, checked: _Checked, created: int, *, skip_invalid: bool) -> None:
+    result.errors.extend(checked.errors)
+    result.already_imported += checked.already_imported
+    if checked.errors and not skip_invalid:
+        result.refused = True
+    else:
+        result.created = created
+
+
+class _RefusedWhole(Exception):
+    """All-or-nothing met a bad row: raised to roll back the write transaction, which has written nothing."""
+
+    def __init__(self, checked: _Checked) -> None:
+        super().__init__(f"{len(checked.errors)} bad rows")
+        self.checked = checked
+
+
+def _write_all(session: Session, importer: Importer, rows: list[Row], *, skip_invalid: bool,
+               progress: Progress | None) -> _Checked:
+    """Check ``rows`` on the locked books, then write the good ones, all in this one transaction."""
+    checked = _check(session, importer, rows, lock=True, progress=progress)
+    if checked.errors and not skip_invalid:
+        raise _RefusedWhole(checked)
+    importer.write(session, checked.rows, lambda done: progress("writing", done, len(checked.rows)) if progress else None)
+    return checked
+
+
+def _write(engine: Engine, make_importer: Callable[[], Importer], rows: list[Row], result: ImportResult, *,
+           skip_invalid: bool, attempts: int, progress: Progress | None) -> None:
+    left_out: list[RowError] = []  # rows their service refused while writing, under skip_invalid
+    while True:
+        out = {error.line for error in left_out}
+        todo = [row for row in rows if row.line not in out]
         try:
-            written = write(engine, lambda session, batch=batch: _write_batch(
-                session, model=importer.model, business_id=business_id, watermark=watermark, items=batch),
-                attempts=attempts)
-        except _Refused as refused:
-            result.errors.append(RowError(refused.item.line, refused.reason))
+            checked = write(engine, lambda session: _write_all(session, make_importer(), todo,
+                                                               skip_invalid=skip_invalid, progress=progress),
+                            attempts=attempts)
+        except _RefusedWhole as refused:
+            _count(result, refused.checked, 0, skip_invalid=False)
+            return
+        except RowRefused as refused:
+            # The check passed a row its service refuses: the check misses a rule. Report it as the service says.
+            left_out.append(RowError(refused.line, refused.reason))
             if not skip_invalid:
+                result.errors.extend(left_out)
                 result.refused = True
                 return
-            pending.remove(refused.item)
             continue
-        result.created += written.created
-        result.already_imported += written.taken - written.created
-        pending = pending[written.taken:]
-        if progress is not None:
-            progress("writing", len(checked) - len(pending), len(checked))
+        result.errors.extend(left_out)
+        _count(result, checked, len(checked.rows), skip_invalid=skip_invalid)
+        return

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from remit.customers.models import Customer
 from remit.customers.service import EMAIL, TEXT_LIMITS, create_customer
 from remit.imports import books
 from remit.imports.cells import Bad, quoted, text
-from remit.imports.kinds import Settings, Write
+from remit.imports.kinds import Settings, WritesEachRow
 from remit.imports.reading import Columns, Row
 from remit.money import EXPONENTS
 
 COLUMNS = Columns(required=("external_id", "name"), optional=("email", "phone", "currency", "code"))
 
 
-class CustomerImporter:
+class CustomerImporter(WritesEachRow):
     columns = COLUMNS
     model = Customer
 
@@ -23,11 +25,11 @@ class CustomerImporter:
         self.settings = settings
         self.codes: dict[str, str] = {}  # code -> who holds it ("line 4" or "customer 12 (Asha Stores)")
 
-    def load(self, session: Session, rows: list[Row]) -> None:
+    def load(self, session: Session, rows: list[Row], *, lock: bool = False) -> None:
         known = books.customers(session, self.settings.business_id)
         self.codes = {code: f"customer {c.id} ({c.name})" for code, c in known.by_code.items()}
 
-    def check(self, row: Row) -> Write:
+    def check(self, row: Row) -> Callable[[Session], object]:
         name = text(row, "name", limit=TEXT_LIMITS["name"], required=True)
         email = text(row, "email", limit=TEXT_LIMITS["email"])
         if email is not None and not EMAIL.fullmatch(email):

@@ -8,6 +8,8 @@ exchange_rate (required for a customer in another currency than the business's) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from remit.documents.models import Document
@@ -16,7 +18,7 @@ from remit.documents.service import LineInput, create_document
 from remit.errors import RemitError
 from remit.imports import books
 from remit.imports.cells import Bad, amount, choice, day, quoted, text
-from remit.imports.kinds import Settings, Write
+from remit.imports.kinds import Settings, WritesEachRow
 from remit.imports.reading import Columns, Row
 from remit.money import resolve_rate
 
@@ -64,7 +66,7 @@ def issued_line(row: Row, currency: str) -> LineInput:
                      tax_rate=row.get("tax_rate") or "0")
 
 
-class DocumentImporter:
+class DocumentImporter(WritesEachRow):
     columns = COLUMNS
     model = Document
 
@@ -73,13 +75,13 @@ class DocumentImporter:
         self.customers = books.Customers({}, {})
         self.numbers: dict[tuple[str, str], str] = {}  # (kind, number) -> who holds it
 
-    def load(self, session: Session, rows: list[Row]) -> None:
+    def load(self, session: Session, rows: list[Row], *, lock: bool = False) -> None:
         self.customers = books.customers(session, self.settings.business_id)
         taken = books.documents_numbered(session, self.settings.business_id,
                                          [row.get("number") for row in rows if row.get("number")])
         self.numbers = {(doc.kind, number): f"{doc.kind} {doc.id}" for number, docs in taken.items() for doc in docs}
 
-    def check(self, row: Row) -> Write:
+    def check(self, row: Row) -> Callable[[Session], object]:
         customer = customer_named(self.customers, row)
         kind = choice(row, "kind", KINDS, default="invoice")
         number = text(row, "number", limit=64)

@@ -10,6 +10,8 @@ never hands cash back as change.
 Balances are checked as the file will leave them: each row is planned with the same pure rules
 ``record_payment`` uses (``plan_requested``, the write-off tolerance) on the live balance less what earlier
 rows of the file settle, so an over-settling row is reported with its line before anything is written.
+The rows are then written together by ``remit.payments.bulk``, in chunks of ``CHUNK`` payments; a quote a
+row pays is issued first, as paying it would.
 """
 
 from __future__ import annotations
@@ -18,21 +20,25 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from remit.businesses.service import get_business
+from remit.documents.service import issue, lock_documents
 from remit.errors import DocumentOverSettled, InvalidInput, PaymentOverAllocated
 from remit.imports import books
 from remit.imports.cells import Bad, amount, day, quoted, text
 from remit.imports.documents import currency_and_rate, customer_named
-from remit.imports.kinds import Settings, Write
+from remit.imports.kinds import Checked, Progress, RowRefused, Settings
 from remit.imports.reading import MAX_GROUPS, Columns, Row
-from remit.money import format_minor, resolve_rate
-from remit.payments.allocation import Deductions, OpenDocument, Requested, plan_requested
+from remit.money import format_minor, rate_text, resolve_rate
+from remit.payments.allocation import Deductions, OpenDocument, Planned, Requested, plan_requested
+from remit.payments.bulk import Books, NewPayment, PaymentRefused, record_planned, refresh_statistics
 from remit.payments.models import Payment
-from remit.payments.service import AllocationInput, PaymentInput, record_payment
 
 # The write-off tolerance in the payment's currency has one home, beside record_payment.
 from remit.payments.service import _tolerance as tolerance_in
 from remit.payments.settle import PAYABLE
 
+# Payments per multi-row write: large enough that a statement carries many rows, small enough to show progress.
+CHUNK = 2000
 GROUP = ("document", "applied", "discount", "tax_withheld")
 COLUMNS = Columns(required=("external_id", "customer", "date", "amount"),
                   optional=("currency", "exchange_rate", "method", "reference", "notes", "bank_charges"),
@@ -43,7 +49,6 @@ SUFFIXES = ("", *(f"_{n}" for n in range(2, MAX_GROUPS + 1)))
 @dataclass(frozen=True, slots=True)
 class _Ask:
     document: books.KnownDocument
-    texts: tuple[str, str, str]  # applied, discount, tax_withheld as written
     requested: Requested
 
 
@@ -55,27 +60,43 @@ class PaymentImporter:
         self.settings = settings
         self.customers = books.Customers({}, {})
         self.documents: dict[str, list[books.KnownDocument]] = {}
-        self.methods: dict[str, tuple[int, bool]] = {}
+        self.methods: dict[str, books.KnownMethod] = {}
+        self.deposits: dict[str, int] = {}
         # Balances as the rows checked so far leave them (pending payments settle nothing until approved).
+        self.balances: dict[int, int] = {}
         self.settles_now = "import" not in settings.approval_channels
         self.touched: set[int] = set()
+        self.suffixes: tuple[str, ...] = ()
 
-    def load(self, session: Session, rows: list[Row]) -> None:
+    def load(self, session: Session, rows: list[Row], *, lock: bool = False) -> None:
         business_id = self.settings.business_id
+        # Every row has the header's columns: only the allocation groups it names are looked at.
+        header = rows[0].cells if rows else {}
+        self.suffixes = tuple(suffix for suffix in SUFFIXES if any(f"{name}{suffix}" in header for name in GROUP))
         self.customers = books.customers(session, business_id)
-        numbers = [row.get(f"document{suffix}") for row in rows for suffix in SUFFIXES if row.get(f"document{suffix}")]
-        self.documents = books.documents_numbered(session, business_id, numbers)
+        numbers = [row.get(f"document{suffix}") for row in rows for suffix in self.suffixes
+                   if row.get(f"document{suffix}")]
+        self.documents = books.documents_numbered(session, business_id, numbers, lock=lock)
+        self.balances = {doc.id: doc.balance_due_minor for found in self.documents.values() for doc in found}
         self.methods = books.methods(session, business_id)
+        self.deposits = books.deposit_accounts(session, business_id)
 
-    def _method(self, row: Row) -> int | None:
+    def _method(self, row: Row) -> books.KnownMethod | None:
         code = row.get("method")
         if not code:
             return None
-        method_id, active = self.methods.get(code, (None, False))
-        if method_id is None or not active:
-            codes = sorted(c for c, (_, live) in self.methods.items() if live)
+        method = self.methods.get(code)
+        if method is None or not method.active:
+            codes = sorted(c for c, known in self.methods.items() if known.active)
             raise Bad(f"method {quoted(code)} is not an active payment method; use one of {', '.join(codes)}")
-        return method_id
+        return method
+
+    def _deposit(self, method: books.KnownMethod | None) -> int:
+        """As ``record_payment`` chooses when none is named: the first cash account for cash, else bank."""
+        kind = "cash" if method is not None and method.is_cash else "bank"
+        if kind not in self.deposits:
+            raise Bad(f"the business has no active {kind} deposit account for this payment to land in")
+        return self.deposits[kind]
 
     def _document(self, number: str, customer: books.KnownCustomer, column: str) -> books.KnownDocument:
         found = self.documents.get(number, [])
@@ -94,7 +115,7 @@ class PaymentImporter:
 
     def _asks(self, row: Row, customer: books.KnownCustomer) -> list[_Ask]:
         asks: list[_Ask] = []
-        for suffix in SUFFIXES:
+        for suffix in self.suffixes:
             number = row.get(f"document{suffix}")
             texts = tuple(row.get(f"{name}{suffix}") for name in GROUP[1:])
             if not number:
@@ -111,15 +132,16 @@ class PaymentImporter:
                                            for name in GROUP[1:])
             if applied + discount + withheld == 0:
                 raise Bad(f"document{suffix} {quoted(number)}: applied{suffix} with its deductions settles nothing")
-            asks.append(_Ask(doc, texts, Requested(doc.id, applied, Deductions(discount, withheld))))  # type: ignore[arg-type]
+            asks.append(_Ask(doc, Requested(doc.id, applied, Deductions(discount, withheld))))  # type: ignore[arg-type]
         return asks
 
-    def _plan(self, customer: books.KnownCustomer, amount_minor: int, rate: object, asks: list[_Ask]) -> None:
+    def _plan(self, customer: books.KnownCustomer, amount_minor: int, rate: object,
+              asks: list[_Ask]) -> tuple[Planned, ...]:
         """Plan on the balances the file leaves; refuse as record_payment would; then settle them here too."""
         currency = customer.currency
         rate_value = resolve_rate(rate, currency=currency, base_currency=self.settings.base_currency)
         open_documents = {ask.document.id: OpenDocument(ask.document.id, ask.document.number, currency,
-                                                        ask.document.balance_due_minor, ask.document.issue_date,
+                                                        self.balances[ask.document.id], ask.document.issue_date,
                                                         ask.document.due_date) for ask in asks}
         try:
             planned = plan_requested(amount_minor=amount_minor, requested=[ask.requested for ask in asks],
@@ -136,12 +158,12 @@ class PaymentImporter:
         except InvalidInput as exc:  # _asks refuses what plan_requested would; this keeps its words if not
             raise Bad(exc.detail.rstrip(".")) from None
         if self.settles_now:
-            by_id = {ask.document.id: ask.document for ask in asks}
             for plan in planned:
-                by_id[plan.document_id].balance_due_minor = plan.balance_after_minor
+                self.balances[plan.document_id] = plan.balance_after_minor
                 self.touched.add(plan.document_id)
+        return planned
 
-    def check(self, row: Row) -> Write:
+    def check(self, row: Row) -> NewPayment:
         customer = customer_named(self.customers, row)
         payment_date = day(row, "date", required=True)
         currency = customer.currency
@@ -151,23 +173,40 @@ class PaymentImporter:
             raise Bad(f"bank_charges {format_minor(charges, currency)} exceed the amount "
                       f"{format_minor(amount_minor, currency)}")
         rate = currency_and_rate(row, customer, self.settings.base_currency)
-        method_id = self._method(row)
+        method = self._method(row)
+        deposit_id = self._deposit(method)
         reference = text(row, "reference", limit=100)
         notes = text(row, "notes", limit=2000)
         asks = self._asks(row, customer)
-        self._plan(customer, amount_minor, rate, asks)
-        data = PaymentInput(
-            amount=row.get("amount"), payment_date=payment_date, method_id=method_id, reference=reference,
-            notes=notes, currency=currency, exchange_rate=rate, bank_charges=row.get("bank_charges") or "0",
-            allocations=[AllocationInput(document_id=ask.document.id, amount=ask.texts[0] or "0",
-                                         discount=ask.texts[1] or "0", tax_withheld=ask.texts[2] or "0")
-                         for ask in asks],
-            return_change=False, metadata={books.IMPORT_KEY: row.get("external_id")},
-            recorded_by=self.settings.recorded_by)
-        business_id = self.settings.business_id
+        planned = self._plan(customer, amount_minor, rate, asks)
+        return NewPayment(
+            customer_id=customer.id, currency=currency,
+            exchange_rate=rate_text(resolve_rate(rate, currency=currency, base_currency=self.settings.base_currency)),
+            amount_minor=amount_minor, bank_charges_minor=charges, payment_date=payment_date,  # type: ignore[arg-type]
+            deposit_account_id=deposit_id, allocations=planned, method_id=method.id if method else None,
+            reference=reference, notes=notes, recorded_by=self.settings.recorded_by,
+            metadata_={books.IMPORT_KEY: row.get("external_id")}, channel="import",
+            status="posted" if self.settles_now else "pending")
 
-        def write(session: Session) -> Payment:
-            return record_payment(session, business_id=business_id, customer_id=customer.id, data=data,
-                                  channel="import")
-
-        return write
+    def write(self, session: Session, checked: list[Checked], progress: Progress) -> None:
+        """Issue the quotes the rows pay, then write the payments ``CHUNK`` at a time."""
+        documents = {doc.id: doc for found in self.documents.values() for doc in found}
+        paid = {planned.document_id for item in checked for planned in item.value.allocations}
+        quotes = sorted(doc_id for doc_id in paid if documents[doc_id].status == "quote")
+        if quotes and self.settles_now:
+            business = get_business(session, self.settings.business_id)
+            for doc in lock_documents(session, business_id=business.id, ids=quotes).values():
+                issue(session, business=business, doc=doc)
+                documents[doc.id].status, documents[doc.id].issued_at = doc.status, doc.issued_at
+            session.flush()
+        ledger_books = Books(self.settings.business_id, self.settings.base_currency)
+        for start in range(0, len(checked), CHUNK):
+            chunk = checked[start:start + CHUNK]
+            try:
+                record_planned(session, books=ledger_books, payments=[item.value for item in chunk],
+                               documents=documents)
+            except PaymentRefused as refused:
+                raise RowRefused(chunk[refused.position].line, refused.error.detail.rstrip(".")) from refused
+            if start == 0 and len(checked) > CHUNK:
+                refresh_statistics(session)
+            progress(start + len(chunk))

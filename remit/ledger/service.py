@@ -39,6 +39,17 @@ def forget_accounts(session: Session, business_id: int) -> None:
     session.info.get(_CACHE_KEY, {}).pop(business_id, None)
 
 
+def check_postings(source: str, postings: list[Posting]) -> None:
+    """What every entry must be before it is written: balanced in base, and every amount storable."""
+    if sum(p.base_minor for p in postings) != 0:
+        raise AssertionError(f"unbalanced entry for {source}: {postings}")
+    # Each amount fits its own currency's bound, but a large rate can push its base value past BIGINT.
+    too_large = next((p for p in postings if abs(p.base_minor) >= MAX_MINOR or abs(p.amount_minor) >= MAX_MINOR), None)
+    if too_large is not None:
+        raise AmountTooLarge("At this exchange rate the base-currency value is larger than Remit can store.",
+                             field="exchange_rate", value=str(too_large.base_minor))
+
+
 def post(
     session: Session,
     *,
@@ -50,13 +61,7 @@ def post(
     reverses_entry_id: int | None = None,
 ) -> int:
     """Insert one balanced entry; returns its id."""
-    if sum(p.base_minor for p in postings) != 0:
-        raise AssertionError(f"unbalanced entry for {source}: {postings}")
-    # Each amount fits its own currency's bound, but a large rate can push its base value past BIGINT.
-    too_large = next((p for p in postings if abs(p.base_minor) >= MAX_MINOR or abs(p.amount_minor) >= MAX_MINOR), None)
-    if too_large is not None:
-        raise AmountTooLarge("At this exchange rate the base-currency value is larger than Remit can store.",
-                             field="exchange_rate", value=str(too_large.base_minor))
+    check_postings(source, postings)
     entry_id = session.execute(
         insert(JournalEntry)
         .values(

@@ -60,7 +60,7 @@ def credit_base(business: Business, payment: Payment, cash_minor: int) -> int:
             - _value(business, unused - cash_minor, payment.currency, payment.exchange_rate))
 
 
-def _receivable_base(business: Business, doc: Document, settle_minor: int) -> int:
+def receivable_base(business: Business, doc: Document, settle_minor: int) -> int:
     """value(balance before) - value(balance after): the receivable stays worth value(balance due)."""
     due = doc.balance_due_minor
     return _value(business, due, doc.currency, doc.exchange_rate) - _value(business, due - settle_minor, doc.currency,
@@ -112,7 +112,7 @@ def _post_settlement(session: Session, *, business: Business, payment: Payment, 
             cash_minor=cash_minor,
             credit_base_minor=credit_base(business, payment, cash_minor),
             deductions={k: v for k, v in deductions.items() if v},
-            receivable_base_minor=_receivable_base(business, doc, settle),
+            receivable_base_minor=receivable_base(business, doc, settle),
             customer_id=doc.customer_id,
             payment_id=payment.id,
             document_id=doc.id,

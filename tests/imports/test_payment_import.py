@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 
 from remit.check import check_business
 from remit.db import write
-from remit.errors import DocumentOverSettled
+from remit.errors import RemitError
 from remit.payments.models import Payment
 from remit.payments.service import AllocationInput, PaymentInput, record_payment
 from tests.factories import read, row_counts
@@ -130,64 +132,84 @@ def test_a_reimport_changes_nothing_and_says_so(shop: Shop) -> None:
     assert read(shop.engine, lambda s: row_counts(s, shop.business_id)) == before
 
 
-def _settle_meanwhile(shop: Shop) -> Callable[[str, int, int], None]:
-    """A progress hook that, once every row is checked, has another payment take 500.00 of INV-1's 1000.00."""
-    customer_id, invoice_id = shop.customer("ASHA"), shop.document_id("INV-1")
-
-    def meanwhile(phase: str, done: int, total: int) -> None:
-        if phase == "checking" and done == total:
-            data = PaymentInput(amount="500.00", allocations=[AllocationInput(document_id=invoice_id, amount="500.00")])
-            write(shop.engine, lambda s: record_payment(s, business_id=shop.business_id, customer_id=customer_id,
-                                                        data=data))
-
-    return meanwhile
-
-
 RACED = ["external_id", "customer", "date", "amount", "document", "applied"], [
     ["R1", "ASHA", "2026-03-01", "100.00", "INV-2", "100.00"],
     ["R2", "ASHA", "2026-03-01", "900.00", "INV-1", "900.00"],
     ["R3", "BINA", "2026-03-01", "400.00", "INV-3", "400.00"],
 ]
-REFUSAL = DocumentOverSettled(settle="900.00", document_number="INV-1", balance_due="500.00", currency="INR").detail
 
 
-def test_a_row_the_books_changed_under_is_skipped_with_its_line(shop: Shop) -> None:
-    """Between the check and the write another payment settles INV-1: the service refuses that row."""
-    text, lines = csv_file(*RACED)
-    result = shop.run("payments", text, skip_invalid=True, progress=_settle_meanwhile(shop))
-    assert [str(error) for error in result.errors] == [f"line {lines[1]}: {REFUSAL.rstrip('.')}"]
-    assert (result.created, result.skipped, result.refused) == (2, 1, False)
-    assert set(_imported(shop)) == {"R1", "R3"}
-    assert shop.balance("INV-1") == ("500.00", "partially_paid")
+def _paid_meanwhile(shop: Shop) -> Callable[[str, int, int], None]:
+    """A progress hook that, once the write has begun, has another payment try to take 500.00 of INV-1."""
+    customer_id, invoice_id = shop.customer("ASHA"), shop.document_id("INV-1")
+    outcome: list[str] = []
+
+    def meanwhile(phase: str, done: int, total: int) -> None:
+        if phase == "writing" and not outcome:
+            data = PaymentInput(amount="500.00", allocations=[AllocationInput(document_id=invoice_id, amount="500.00")])
+            thread = threading.Thread(target=lambda: outcome.append(_try(lambda: write(
+                shop.engine, lambda s: record_payment(s, business_id=shop.business_id, customer_id=customer_id,
+                                                      data=data).number, attempts=1))))
+            thread.start()
+            thread.join(timeout=0.5)
+            # The import holds INV-1 (on SQLite, the database) until it commits: the other payment waits.
+            outcome.append("waiting" if thread.is_alive() else "did not wait")
+            meanwhile.thread = thread  # type: ignore[attr-defined]
+
+    meanwhile.outcome = outcome  # type: ignore[attr-defined]
+    return meanwhile
+
+
+def _try(work: Callable[[], str]) -> str:
+    try:
+        return f"recorded {work()}"
+    except RemitError as exc:
+        return exc.code
+
+
+def test_the_books_a_file_is_checked_on_stay_as_checked_until_it_is_written(shop: Shop) -> None:
+    """Another payment on INV-1 while the import writes waits for it, then is refused: R2 took the balance."""
+    text, _ = csv_file(*RACED)
+    meanwhile = _paid_meanwhile(shop)
+    result = shop.run("payments", text, progress=meanwhile)
+    meanwhile.thread.join(timeout=30)  # type: ignore[attr-defined]
+    assert (result.created, result.errors, result.refused) == (3, [], False)
+    assert meanwhile.outcome == ["waiting", "document_over_settled"]  # type: ignore[attr-defined]
+    assert shop.balance("INV-1") == ("100.00", "partially_paid")
     assert read(shop.engine, lambda s: check_business(s, shop.business_id)) == []
 
 
-def test_all_or_nothing_stops_at_a_row_refused_while_writing(shop: Shop) -> None:
-    """One row per batch: R1's batch is committed, R2's is refused and rolled back, R3 is never written."""
+def test_all_or_nothing_writes_nothing_when_one_row_is_bad(shop: Shop) -> None:
+    """R2 over-settles INV-1 once another payment has taken 500.00 of it: R1 and R3 are not written either."""
+    customer_id, invoice_id = shop.customer("ASHA"), shop.document_id("INV-1")
+    data = PaymentInput(amount="500.00", allocations=[AllocationInput(document_id=invoice_id, amount="500.00")])
+    write(shop.engine, lambda s: record_payment(s, business_id=shop.business_id, customer_id=customer_id, data=data))
+    before = read(shop.engine, lambda s: row_counts(s, shop.business_id))
     text, lines = csv_file(*RACED)
-    result = shop.run("payments", text, batch_rows=1, progress=_settle_meanwhile(shop))
-    assert [str(error) for error in result.errors] == [f"line {lines[1]}: {REFUSAL.rstrip('.')}"]
-    assert (result.created, result.refused) == (1, True)
-    assert set(_imported(shop)) == {"R1"}
-    # Running the file again (the books as they are now) writes the rest and nothing twice.
-    text = text.replace("900.00", "500.00")
-    again = shop.run("payments", text)
-    assert (again.created, again.already_imported, again.errors) == (2, 1, [])
-    assert set(_imported(shop)) == {"R1", "R2", "R3"}
+
+    result = shop.run("payments", text)
+    assert [str(error) for error in result.errors] == [
+        f"line {lines[1]}: settling 900.00 on INV-1 exceeds its balance due of 500.00 INR"]
+    assert (result.created, result.refused) == (0, True)
+    assert _imported(shop) == {}
+    assert read(shop.engine, lambda s: row_counts(s, shop.business_id)) == before
+    # The corrected file goes in whole.
+    again = shop.run("payments", text.replace("900.00", "500.00"))
+    assert (again.created, again.already_imported, again.errors) == (3, 0, [])
     assert shop.balance("INV-1") == ("0.00", "paid")
     assert read(shop.engine, lambda s: check_business(s, shop.business_id)) == []
 
 
-def test_an_import_racing_the_same_import_writes_each_row_once(shop: Shop) -> None:
-    """The same file imported by another run between this run's check and its write: nothing twice."""
+def test_the_same_file_imported_twice_at_once_writes_each_row_once(shop: Shop) -> None:
     text, _ = csv_file(*RACED)
-
-    def same_file_meanwhile(phase: str, done: int, total: int) -> None:
-        if phase == "checking" and done == total:
-            assert shop.run("payments", text).created == 3
-
-    result = shop.run("payments", text, progress=same_file_meanwhile)
-    assert (result.created, result.already_imported, result.errors) == (0, 3, [])
+    results: list[Any] = []
+    threads = [threading.Thread(target=lambda: results.append(shop.run("payments", text))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted((result.created, result.already_imported, result.errors) for result in results) == [
+        (0, 3, []), (3, 0, [])]
     assert sorted(_imported(shop)) == ["R1", "R2", "R3"]
     assert read(shop.engine, lambda s: len(s.execute(select(Payment.id).where(
         Payment.business_id == shop.business_id)).all())) == 3
