@@ -38,11 +38,13 @@ def next_number(session: Session, *, business_id: int, kind: str) -> str:
 
 def take_numbers(session: Session, *, business_id: int, kind: str, count: int) -> list[str]:
     """Take the next ``count`` numbers in one UPDATE (an import numbers thousands of payments at once)."""
+    # On the table, not the mapped class: an ORM-enabled UPDATE would look for session objects to sync.
+    table = NumberSequence.__table__
     row = session.execute(
-        update(NumberSequence)
-        .where(NumberSequence.business_id == business_id, NumberSequence.kind == kind)
-        .values(next_value=NumberSequence.next_value + count)
-        .returning(NumberSequence.next_value, NumberSequence.prefix, NumberSequence.padding)
+        update(table)
+        .where(table.c.business_id == business_id, table.c.kind == kind)
+        .values(next_value=table.c.next_value + count)
+        .returning(table.c.next_value, table.c.prefix, table.c.padding)
     ).one()
     after, prefix, padding = row
     return [f"{prefix}{value:0{padding}d}" for value in range(after - count, after)]

@@ -132,9 +132,10 @@ def methods(session: Session, business_id: int) -> dict[str, KnownMethod]:
     return {code: KnownMethod(method_id, active, is_cash) for code, method_id, active, is_cash in rows}
 
 
-def deposit_accounts(session: Session, business_id: int) -> dict[str, int]:
-    """The account a payment lands in when it names none: the first active one of each kind (cash, bank)."""
-    rows = session.execute(select(DepositAccount.kind, DepositAccount.id)
+def deposit_accounts(session: Session, business_id: int) -> dict[str, tuple[int, int]]:
+    """Where a payment lands when it names nothing: the first active account of each kind (cash, bank), as
+    (deposit account id, its ledger account id)."""
+    rows = session.execute(select(DepositAccount.kind, DepositAccount.id, DepositAccount.account_id)
                            .where(DepositAccount.business_id == business_id, DepositAccount.active)
                            .order_by(DepositAccount.id.desc()))
-    return dict(rows.all())
+    return {kind: (deposit_id, account_id) for kind, deposit_id, account_id in rows}

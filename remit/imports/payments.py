@@ -61,7 +61,7 @@ class PaymentImporter:
         self.customers = books.Customers({}, {})
         self.documents: dict[str, list[books.KnownDocument]] = {}
         self.methods: dict[str, books.KnownMethod] = {}
-        self.deposits: dict[str, int] = {}
+        self.deposits: dict[str, tuple[int, int]] = {}
         # Balances as the rows checked so far leave them (pending payments settle nothing until approved).
         self.balances: dict[int, int] = {}
         self.settles_now = "import" not in settings.approval_channels
@@ -91,7 +91,7 @@ class PaymentImporter:
             raise Bad(f"method {quoted(code)} is not an active payment method; use one of {', '.join(codes)}")
         return method
 
-    def _deposit(self, method: books.KnownMethod | None) -> int:
+    def _deposit(self, method: books.KnownMethod | None) -> tuple[int, int]:
         """As ``record_payment`` chooses when none is named: the first cash account for cash, else bank."""
         kind = "cash" if method is not None and method.is_cash else "bank"
         if kind not in self.deposits:
@@ -174,7 +174,7 @@ class PaymentImporter:
                       f"{format_minor(amount_minor, currency)}")
         rate = currency_and_rate(row, customer, self.settings.base_currency)
         method = self._method(row)
-        deposit_id = self._deposit(method)
+        deposit_id, deposit_ledger_id = self._deposit(method)
         reference = text(row, "reference", limit=100)
         notes = text(row, "notes", limit=2000)
         asks = self._asks(row, customer)
@@ -183,7 +183,8 @@ class PaymentImporter:
             customer_id=customer.id, currency=currency,
             exchange_rate=rate_text(resolve_rate(rate, currency=currency, base_currency=self.settings.base_currency)),
             amount_minor=amount_minor, bank_charges_minor=charges, payment_date=payment_date,  # type: ignore[arg-type]
-            deposit_account_id=deposit_id, allocations=planned, method_id=method.id if method else None,
+            deposit_account_id=deposit_id, deposit_ledger_id=deposit_ledger_id, allocations=planned,
+            method_id=method.id if method else None,
             reference=reference, notes=notes, recorded_by=self.settings.recorded_by,
             metadata_={books.IMPORT_KEY: row.get("external_id")}, channel="import",
             status="posted" if self.settles_now else "pending")

@@ -13,20 +13,20 @@ It bypasses the ORM flush, and so its ``before_flush`` checks: the caller has ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, text, update
 from sqlalchemy.orm import Session
 
-from remit.businesses.models import DepositAccount
 from remit.businesses.numbering import take_numbers
 from remit.documents.models import Document
 from remit.documents.rules import derive_status
-from remit.documents.service import document_payload
+from remit.documents.service import document_payload, refresh_status
 from remit.errors import CreditInsufficient, DocumentNotPayable, RemitError
 from remit.events.models import Event
 from remit.ledger import service as ledger
@@ -35,7 +35,7 @@ from remit.ledger.rules import DEDUCTION_ACCOUNTS, Posting, receipt_postings, se
 from remit.money import format_minor
 from remit.payments.allocation import Planned
 from remit.payments.models import Allocation, Payment
-from remit.payments.service import payment_payload
+from remit.payments.payloads import payment_payload
 from remit.payments.settle import PAYABLE, check_balance, credit_base, receivable_base
 from remit.timestamps import utcnow
 
@@ -75,21 +75,25 @@ class NewPayment:
     bank_charges_minor: int
     payment_date: date
     deposit_account_id: int
+    deposit_ledger_id: int  # the deposit account's own ledger account
     allocations: tuple[Planned, ...]
     method_id: int | None = None
+    location_id: int | None = None
     reference: str | None = None
     notes: str | None = None
     recorded_by: str | None = None
     metadata_: dict[str, str] = field(default_factory=dict)
     channel: str = "import"
     status: str = "posted"
-    # Worked out while writing. Nothing is handed back as change: tendered is the amount kept.
-    id: int | None = None
+    # Cash handed back on top of the amount kept (tendered = amount + change).
+    change_minor: int = 0
+    # Taken from the business's sequence when blank.
     number: str = ""
+    # Worked out while writing.
+    id: int | None = None
     allocated_minor: int = 0
     credit_applied_minor: int = 0
     refunded_minor: int = 0
-    change_minor: int = 0
     unused_minor: int = 0
     version: int = 1
     receipt_entry_id: int | None = None
@@ -109,9 +113,16 @@ class _Entry:
 
     source: str
     entry_date: date
-    memo: str
+    payment: NewPayment
+    settles: str | None  # "invoice INV-1": what an allocation's entry applies the payment to
     postings: list[Posting]
     id: int | None = None
+
+    @property
+    def memo(self) -> str:
+        """Worked out once the payment has its number, which is taken as late as possible."""
+        said = f"payment {self.payment.number}"
+        return said if self.settles is None else f"{said} to {self.settles}"[:200]
 
 
 @dataclass(slots=True)
@@ -129,26 +140,31 @@ class _Work:
 
 
 def record_planned(session: Session, *, books: Books, payments: Sequence[NewPayment],
-                   documents: Mapping[int, Settleable]) -> None:
+                   documents: Mapping[int, Settleable], documents_in_session: bool = False) -> list[dict[str, Any]]:
     """Number, post and write ``payments`` in order, settling ``documents`` (locked by the caller) in place.
 
     Each allocation is checked again on the balance the payments before it leave, exactly as
     ``apply_allocation`` checks it, so a plan made on stale balances raises ``PaymentRefused`` rather than
-    over-settling; the caller rolls the transaction back.
+    over-settling; the caller rolls the transaction back. Plain documents (an import's) are written here,
+    with an ``invoice.paid`` event for each one paid off. ``documents_in_session`` documents are the
+    session's ORM objects (``record_payment``'s): the session flushes them, and announces the paid ones.
     """
     if not payments:
-        return
-    for number, payment in zip(take_numbers(session, business_id=books.business_id, kind="payment",
-                                            count=len(payments)), payments, strict=True):
-        payment.number = number
-    deposit_codes = _deposit_codes(session, books.business_id)
+        return []
+    codes = ledger.account_codes(session, books.business_id)
+    restatus = partial(refresh_status, session) if documents_in_session else _derive_status
     work = _Work()
     for position, payment in enumerate(payments):
         try:
-            _work_out(books, position, payment, documents, deposit_codes, work)
+            _work_out(books, position, payment, documents, codes, restatus, work)
         except RemitError as error:
             raise PaymentRefused(position, error) from error
-    _write(session, books, payments, documents, work)
+    return _write(session, books, payments, None if documents_in_session else documents, work)
+
+
+def _derive_status(doc: Settleable) -> None:
+    doc.status = derive_status(current=doc.status, issued=doc.issued, voided=False, total_minor=doc.total_minor,
+                               settled_minor=doc.settled_minor)
 
 
 # What a payment write grows, and the tables its foreign keys look up.
@@ -168,15 +184,8 @@ def refresh_statistics(session: Session) -> None:
         session.execute(text(f"ANALYZE {', '.join(_GROWN)}"))
 
 
-def _deposit_codes(session: Session, business_id: int) -> dict[int, str]:
-    codes = ledger.account_codes(session, business_id)
-    rows = session.execute(select(DepositAccount.id, DepositAccount.account_id)
-                           .where(DepositAccount.business_id == business_id))
-    return {deposit_id: codes[account_id] for deposit_id, account_id in rows}
-
-
 def _work_out(books: Books, position: int, payment: NewPayment, documents: Mapping[int, Settleable],
-              deposit_codes: dict[int, str], work: _Work) -> None:
+              codes: dict[int, str], restatus: Callable[[Any], None], work: _Work) -> None:
     """``record_payment``'s ``_post`` on plain values: the receipt, then each allocation in document order."""
     rate = Decimal(payment.exchange_rate)
     if payment.status != "posted":
@@ -184,12 +193,12 @@ def _work_out(books: Books, position: int, payment: NewPayment, documents: Mappi
         work.settlements.extend(_Settlement(position, planned, None) for planned in payment.allocations)
         return
     payment.unused_minor = payment.amount_minor
-    receipt = receipt_postings(deposit_account=deposit_codes[payment.deposit_account_id], currency=payment.currency,
+    receipt = receipt_postings(deposit_account=codes[payment.deposit_ledger_id], currency=payment.currency,
                                rate=rate, base_currency=books.base_currency, amount_minor=payment.amount_minor,
                                bank_charges_minor=payment.bank_charges_minor, customer_id=payment.customer_id,
                                payment_id=position)
     ledger.check_postings("payment.received", receipt)
-    work.receipts.append(_Entry("payment.received", payment.payment_date, f"payment {payment.number}", receipt))
+    work.receipts.append(_Entry("payment.received", payment.payment_date, payment, None, receipt))
     entries: dict[int, _Entry] = {}
     for planned in sorted(payment.allocations, key=lambda p: p.document_id):
         doc = documents[planned.document_id]
@@ -207,13 +216,11 @@ def _work_out(books: Books, position: int, payment: NewPayment, documents: Mappi
             deductions=deductions, receivable_base_minor=receivable_base(books, doc, settle),  # type: ignore[arg-type]
             customer_id=doc.customer_id, payment_id=position, document_id=doc.id)
         ledger.check_postings("allocation", postings)
-        memo = f"payment {payment.number} to {doc.kind} {doc.number}"[:200]
-        entries[doc.id] = _Entry("allocation", payment.payment_date, memo, postings)
+        entries[doc.id] = _Entry("allocation", payment.payment_date, payment, f"{doc.kind} {doc.number}", postings)
         work.touched.setdefault(doc.id, doc.status)
         doc.settled_minor += settle
         doc.balance_due_minor -= settle
-        doc.status = derive_status(current=doc.status, issued=doc.issued, voided=False,
-                                   total_minor=doc.total_minor, settled_minor=doc.settled_minor)
+        restatus(doc)
         payment.allocated_minor += cash
         payment.unused_minor -= cash
     # Allocations are stored in the order asked for (their ids order them on a receipt); posted by document.
@@ -231,12 +238,13 @@ def _reserve_ids(session: Session, model: Any, count: int) -> list[int]:
     """
     if not count:
         return []
-    table = model.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        taken = session.execute(text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                                     "FROM generate_series(1, :count)"), {"table": table.name, "count": count})
+    connection = session.connection()
+    name = model.__table__.name
+    if connection.dialect.name == "postgresql":
+        taken = connection.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, {int(count)})")
         return sorted(value for value, in taken)
-    first = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one() + 1
+    first = connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {name}").scalar_one()
     return list(range(first, first + count))
 
 
@@ -266,21 +274,32 @@ def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     connection.exec_driver_sql(sql, [tuple(row_values) for row_values in values])
 
 
-def _write(session: Session, books: Books, payments: Sequence[NewPayment], documents: Mapping[int, Settleable],
-           work: _Work) -> None:
+def _write(session: Session, books: Books, payments: Sequence[NewPayment],
+           documents: Mapping[int, Settleable] | None, work: _Work) -> list[dict[str, Any]]:
+    """Insert every row; update ``documents`` and announce the paid ones, unless the session does (None).
+
+    Returns the payments' rows as written."""
     business_id, now = books.business_id, utcnow()
     entries = [entry for entry in work.receipts if entry is not None]
     entries += [settlement.entry for settlement in work.settlements if settlement.entry is not None]
     for entry, entry_id in zip(entries, _reserve_ids(session, JournalEntry, len(entries)), strict=True):
         entry.id = entry_id
-    _insert(session, JournalEntry, [
-        {"id": entry.id, "business_id": business_id, "entry_date": entry.entry_date, "source": entry.source,
-         "memo": entry.memo, "reverses_entry_id": None, "created_at": now} for entry in entries])
     payment_ids = _reserve_ids(session, Payment, len(payments))
     for payment, receipt, payment_id in zip(payments, work.receipts, payment_ids, strict=True):
         payment.id = payment_id
         payment.receipt_entry_id = receipt.id if receipt is not None else None
-    _insert(session, Payment, [_payment_row(business_id, payment, now) for payment in payments])
+    # The number sequence's row stays locked until commit, and every payment of the business needs it:
+    # it is taken last, so the inserts below and the commit are all another writer waits for.
+    unnumbered = [payment for payment in payments if not payment.number]
+    if unnumbered:
+        numbers = take_numbers(session, business_id=business_id, kind="payment", count=len(unnumbered))
+        for payment, number in zip(unnumbered, numbers, strict=True):
+            payment.number = number
+    _insert(session, JournalEntry, [
+        {"id": entry.id, "business_id": business_id, "entry_date": entry.entry_date, "source": entry.source,
+         "memo": entry.memo, "reverses_entry_id": None, "created_at": now} for entry in entries])
+    payment_rows = [_payment_row(business_id, payment, now) for payment in payments]
+    _insert(session, Payment, payment_rows)
 
     accounts = ledger.account_ids(session, business_id)
     lines = [
@@ -291,7 +310,7 @@ def _write(session: Session, books: Books, payments: Sequence[NewPayment], docum
     _insert(session, JournalLine, lines)
     _insert(session, Allocation, [_allocation_row(business_id, payment_ids[s.position], s, now)
                                   for s in work.settlements])
-    if work.touched:
+    if documents is not None and work.touched:
         table = Document.__table__
         session.execute(
             update(table).where(table.c.id == bindparam("doc_id"))
@@ -303,10 +322,13 @@ def _write(session: Session, books: Books, payments: Sequence[NewPayment], docum
     events = [{"business_id": business_id, "type": "payment.created", "subject_type": "payment",
                "subject_id": payment.id, "payload": payment_payload(payment), "created_at": now}  # type: ignore[arg-type]
               for payment in payments]
-    events += [{"business_id": business_id, "type": "invoice.paid", "subject_type": "document", "subject_id": doc_id,
-                "payload": document_payload(documents[doc_id]), "created_at": now}  # type: ignore[arg-type]
-               for doc_id, before in work.touched.items() if documents[doc_id].status == "paid" and before != "paid"]
+    if documents is not None:
+        events += [{"business_id": business_id, "type": "invoice.paid", "subject_type": "document",
+                    "subject_id": doc_id, "payload": document_payload(documents[doc_id]),  # type: ignore[arg-type]
+                    "created_at": now}
+                   for doc_id, before in work.touched.items() if documents[doc_id].status == "paid" and before != "paid"]
     _insert(session, Event, events)
+    return payment_rows
 
 
 def _payment_row(business_id: int, payment: NewPayment, now: datetime) -> dict[str, Any]:
@@ -317,7 +339,7 @@ def _payment_row(business_id: int, payment: NewPayment, now: datetime) -> dict[s
         "tendered_minor": payment.amount_minor + payment.change_minor, "change_minor": payment.change_minor,
         "allocated_minor": payment.allocated_minor, "credit_applied_minor": 0, "refunded_minor": 0,
         "unused_minor": payment.unused_minor, "payment_date": payment.payment_date, "method_id": payment.method_id,
-        "deposit_account_id": payment.deposit_account_id, "location_id": None, "reference": payment.reference,
+        "deposit_account_id": payment.deposit_account_id, "location_id": payment.location_id, "reference": payment.reference,
         "notes": payment.notes, "channel": payment.channel, "recorded_by": payment.recorded_by,
         "receipt_entry_id": payment.receipt_entry_id, "version": 1, "metadata": payment.metadata_,
         "created_at": now, "updated_at": now, "approved_at": None, "voided_at": None,

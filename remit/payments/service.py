@@ -12,16 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from remit.businesses.models import Business, DepositAccount, Location, PaymentMethod
-from remit.businesses.numbering import next_number
 from remit.businesses.service import get_business
 from remit.customers.models import Customer
 from remit.customers.service import check_metadata, get_customer
+from remit.days import check_day
 from remit.db import RetryTransaction
 from remit.documents.models import Document
 from remit.documents.service import lock_documents
@@ -43,9 +42,12 @@ from remit.ledger import service as ledger
 from remit.ledger.rules import receipt_postings
 from remit.money import exponent, format_minor, from_minor, parse_minor, rate_text, resolve_rate
 from remit.payments.allocation import Deductions, OpenDocument, Plan, Requested, make_plan, plan_fifo, plan_requested
+from remit.payments.bulk import Books, NewPayment, PaymentRefused, record_planned
 from remit.payments.models import CHANNELS, Allocation, CreditApplication, Payment, Refund
-from remit.payments.settle import PAYABLE, apply_allocation, revalue, reverse_allocation, reverse_credit
+from remit.payments.payloads import payment_payload
+from remit.payments.settle import PAYABLE, apply_allocation, make_payable, revalue, reverse_allocation, reverse_credit
 from remit.tenancy import owned
+from remit.text import check_text
 from remit.timestamps import today_in, utcnow
 
 
@@ -394,47 +396,46 @@ def _live_allocations(session: Session, payment: Payment) -> list[Allocation]:
 
 def record_payment(session: Session, *, business_id: int, customer_id: int, data: PaymentInput,
                    channel: str = "native", number: str | None = None) -> Payment:
-    """Record money received; allocate it as asked (or FIFO) and keep any excess as credit."""
+    """Record money received; allocate it as asked (or FIFO) and keep any excess as credit.
+
+    The rows are written by ``remit.payments.bulk``, the path an import takes too: every row worked out
+    first, then each written once, final, in a plain INSERT, rather than inserted pending and updated
+    posted through the ORM. The documents stay the session's, flushed by it.
+    """
     prepared = _prepare(session, business_id=business_id, customer_id=customer_id, data=data, lock=True)
     business, plan = prepared.business, prepared.plan
     status = _status_for(business, channel)
-    if number is None:
-        number = next_number(session, business_id=business_id, kind="payment")
-    elif session.execute(select(Payment.id).where(Payment.business_id == business_id, Payment.number == number)).first():
+    if number is not None and session.execute(
+            select(Payment.id).where(Payment.business_id == business_id, Payment.number == number)).first():
         raise AlreadyExists(resource="payment", key="number", value=number)
-    payment = Payment(
-        business_id=business_id,
-        customer_id=prepared.customer.id,
-        number=number,
-        status="pending",
-        currency=prepared.customer.currency,
-        exchange_rate=rate_text(prepared.rate),
-        amount_minor=plan.amount_minor,
-        bank_charges_minor=prepared.bank_charges_minor,
-        tendered_minor=prepared.tendered_minor,
-        change_minor=plan.change_minor,
-        allocated_minor=0,
-        credit_applied_minor=0,
-        refunded_minor=0,
-        unused_minor=0,
-        payment_date=prepared.payment_date,
-        method_id=prepared.method.id if prepared.method else None,
-        deposit_account_id=prepared.deposit.id,
-        location_id=prepared.location_id,
-        reference=data.reference,
-        notes=data.notes,
-        channel=channel,
-        recorded_by=data.recorded_by,
-        metadata_=check_metadata(data.metadata),
-    )
-    session.add(payment)
-    session.flush()
-    allocations = _insert_allocations(session, payment, plan)
+    for field_name, value in (("reference", data.reference), ("notes", data.notes),
+                              ("recorded_by", data.recorded_by), ("metadata", data.metadata)):
+        check_text(value, field=field_name)
+    check_day(prepared.payment_date, field="payment_date")
     if status == "posted":
-        _post(session, business=business, payment=payment, allocations=allocations, documents=prepared.documents)
+        for planned in plan.allocations:
+            make_payable(session, business=business, doc=prepared.documents[planned.document_id])
+    new = NewPayment(
+        customer_id=prepared.customer.id, currency=prepared.customer.currency, exchange_rate=rate_text(prepared.rate),
+        amount_minor=plan.amount_minor, bank_charges_minor=prepared.bank_charges_minor,
+        payment_date=prepared.payment_date, deposit_account_id=prepared.deposit.id,
+        deposit_ledger_id=prepared.deposit.account_id, allocations=plan.allocations,
+        method_id=prepared.method.id if prepared.method else None, location_id=prepared.location_id,
+        reference=data.reference, notes=data.notes, recorded_by=data.recorded_by,
+        metadata_=check_metadata(data.metadata), channel=channel, status=status, change_minor=plan.change_minor,
+        number=number or "")
+    try:
+        rows = record_planned(session, books=Books(business.id, business.base_currency), payments=[new],
+                              documents=prepared.documents, documents_in_session=True)
+    except PaymentRefused as refused:
+        raise refused.error from None
+    # The settled documents go to the database now, as the rows that settle them did: a caller that
+    # re-reads one (session.refresh) would otherwise drop the change.
     session.flush()
-    record_event(session, business_id=business_id, type="payment.created", subject_type="payment",
-                 subject_id=payment.id, payload=payment_payload(payment))
+    # The row as written, made the session's own without reading it back.
+    payment = Payment(**{("metadata_" if key == "metadata" else key): value for key, value in rows[0].items()})
+    make_transient_to_detached(payment)
+    session.add(payment)
     return payment
 
 
@@ -617,13 +618,6 @@ def _changed(session: Session, payment: Payment, event_type: str) -> None:
     session.flush()
     record_event(session, business_id=payment.business_id, type=event_type, subject_type="payment",
                  subject_id=payment.id, payload=payment_payload(payment))
-
-
-def payment_payload(payment: Payment) -> dict[str, Any]:
-    money = {name: format_minor(getattr(payment, f"{name}_minor"), payment.currency)
-             for name in ("amount", "bank_charges", "allocated", "credit_applied", "refunded", "unused", "change")}
-    return {"id": payment.id, "number": payment.number, "status": payment.status, "customer_id": payment.customer_id,
-            "currency": payment.currency, "version": payment.version, **money}
 
 
 def method_by_code(session: Session, *, business_id: int, code: str, field: str = "method") -> PaymentMethod:

@@ -1,10 +1,11 @@
-"""An import writes exactly the rows ``record_payment`` writes for the same payments, row for row.
+"""The three ways a payment gets posted write the same rows.
 
-Two identical businesses get the same six payments: one through a payments file (``remit.payments.bulk``),
-the other through ``record_payment`` with channel ``import``, one at a time. Their payments, allocations,
-journal, documents and events must then be the same, ids aside. The payments cover deductions, the
-write-off tolerance, a foreign currency with bank charges, a quote that paying issues, two documents in
-one payment, and money kept whole as credit; once posted, once held for approval.
+``remit.payments.bulk`` writes an import's payments, and ``record_payment``'s one at a time, with the
+session holding the documents; approving a held payment posts it through the ORM (``_post``). Identical
+businesses get the same six payments each way, and their payments, allocations, journal, documents and
+events must then be the same, ids aside. The payments cover deductions, the write-off tolerance, a foreign
+currency with bank charges, a quote that paying issues, two documents in one payment, and money kept
+whole as credit.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from remit.events.models import Event
 from remit.imports.csv_import import run_import
 from remit.ledger.models import Account, JournalEntry, JournalLine
 from remit.payments.models import Allocation, Payment
-from remit.payments.service import AllocationInput, PaymentInput, record_payment
+from remit.payments.service import AllocationInput, PaymentInput, approve_payment, record_payment
 from tests.factories import read
 
 DAY = date(2026, 3, 2)
@@ -73,9 +74,10 @@ def _as_file() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _record_one_by_one(engine: Engine, business_id: int) -> None:
+def _record_one_by_one(engine: Engine, business_id: int, *, approve: bool = False) -> None:
+    """``record_payment`` each payment in its own transaction; with ``approve``, approve each one next."""
     for external_id, code, amount, method_code, charges, rate, allocations in PAYMENTS:
-        def record(s: Session) -> None:
+        def record(s: Session) -> int:
             customer = s.execute(select(Customer).where(Customer.business_id == business_id,
                                                         Customer.code == code)).scalar_one()
             method = s.execute(select(PaymentMethod.id).where(PaymentMethod.business_id == business_id,
@@ -88,8 +90,11 @@ def _record_one_by_one(engine: Engine, business_id: int) -> None:
                 allocations=[AllocationInput(document_id=numbered[number], amount=applied or "0",
                                              discount=discount or "0", tax_withheld=withheld or "0")
                              for number, applied, discount, withheld in allocations])
-            record_payment(s, business_id=business_id, customer_id=customer.id, data=data, channel="import")
-        write(engine, record)
+            return record_payment(s, business_id=business_id, customer_id=customer.id, data=data,
+                                  channel="import").id
+        payment_id = write(engine, record)
+        if approve:
+            write(engine, lambda s, p=payment_id: approve_payment(s, business_id=business_id, payment_id=p))
 
 
 def _books(s: Session, business_id: int) -> dict[str, Any]:
@@ -153,3 +158,19 @@ def test_an_import_writes_the_rows_record_payment_writes(engine: Engine, approva
             "INV-1", "INV-2", "INV-3", "INV-4", "QT-1"}
         assert any(account == "fx_gain_loss" for *_, lines in by_import["journal"] for account, *_ in lines)
     assert read(engine, lambda s: check_business(s, imported)) == []
+
+
+def test_approving_a_held_payment_posts_what_recording_it_posted_would(engine: Engine) -> None:
+    recorded = _open_books(engine, f"twin-posted-{id(engine) % 10**6}", approval=[])
+    approved = _open_books(engine, f"twin-approved-{id(engine) % 10**6}", approval=["import"])
+    _record_one_by_one(engine, recorded)
+    _record_one_by_one(engine, approved, approve=True)
+
+    by_recording, by_approval = (read(engine, lambda s, b=b: _books(s, b)) for b in (recorded, approved))
+    for part in ("allocations", "journal", "documents"):
+        assert by_approval[part] == by_recording[part], part
+    approval_only = ("approved_at", "version")
+    assert [{k: v for k, v in row.items() if k not in approval_only} for row in by_approval["payments"]] == [
+        {k: v for k, v in row.items() if k not in approval_only} for row in by_recording["payments"]]
+    assert {row["status"] for row in by_approval["payments"]} == {"posted"}
+    assert read(engine, lambda s: check_business(s, approved)) == []

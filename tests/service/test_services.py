@@ -105,6 +105,22 @@ def test_explicit_allocations_with_every_deduction_post_to_their_accounts(sessio
     books_are_clean(session, business)
 
 
+def test_a_recorded_payment_is_in_the_database_before_the_transaction_ends(session):
+    """What record_payment settles is flushed: a caller that re-reads the invoice (Keepup does) sees it paid,
+    and the payment it returns is the stored row."""
+    business = make_business(session)
+    customer = make_customer(session, business)
+    invoice = make_invoice(session, business, customer, total="100.00")
+    payment = pay(session, business, customer, "100.00", to=[(invoice, "100.00")], reference="UTR 42")
+    session.refresh(invoice)
+    assert (invoice.balance_due_minor, invoice.status) == (0, "paid")
+    session.expire(payment)
+    assert (payment.number, payment.status, payment.unused_minor, payment.reference) == ("1", "posted", 0, "UTR 42")
+    session.commit()
+    assert event_count(session, business.id, "invoice.paid", invoice.id) == 1
+    books_are_clean(session, business)
+
+
 def test_fifo_auto_allocation_pays_the_oldest_due_first(session):
     business = make_business(session)
     customer = make_customer(session, business)
