@@ -1,23 +1,22 @@
-"""Recording many planned payments in a few multi-row statements: how an import writes.
+"""Writing planned payments: every row worked out first, then each table written once, by the driver.
 
-``record_payment`` writes one payment through the ORM, about twenty statements. An import has already
-planned every payment against the locked balances of the documents it names, so what is left is
-arithmetic and inserts. ``record_planned`` works every row out in Python with the same rules
-``record_payment`` uses (``receipt_postings``, ``settlement_postings``, ``credit_base``,
-``receivable_base``, ``derive_status``, ``payment_payload``), then writes each table once per call: one
-statement for the numbers, one per table inserted, one for the documents. ``tests/imports/test_bulk_rows``
-holds it to the very rows ``record_payment`` writes for the same payments.
+``record_payment`` (one payment) and an import (thousands) both end here, once the payments are planned on
+the locked balances of the documents they settle. ``record_planned`` works every row out in Python with the
+posting rules (``receipt_postings``, ``settlement_postings``, ``credit_base``, ``receivable_base``), then
+writes each table in one executemany: the payments already posted, the allocations already applied, where
+the ORM would insert them pending and update them. Approving a held payment still posts through the ORM
+(``service._post``); ``tests/imports/test_bulk_rows`` holds all three paths to the same rows.
 
-It bypasses the ORM flush, and so its ``before_flush`` checks: the caller has checked text and days.
+The inserts bypass the ORM flush, and so its ``before_flush`` checks: callers check text and days first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, text, update
@@ -41,7 +40,8 @@ from remit.timestamps import utcnow
 
 
 class Settleable(Protocol):
-    """A document as the writer needs it: read, then settled in place (an import's ``KnownDocument``)."""
+    """A document as the writer needs it, settled in place: an import's ``KnownDocument``, or the session's
+    ``Document`` (whose status ``refresh_status`` derives from ``issued_at``)."""
 
     id: int
     kind: str
