@@ -38,15 +38,13 @@ from remit.imports import books
 from remit.imports.cells import Bad, quoted
 from remit.imports.customers import CustomerImporter
 from remit.imports.documents import DocumentImporter
-from remit.imports.kinds import Checked, Importer, RowRefused, Settings
+from remit.imports.kinds import PROGRESS_ROWS, Checked, Importer, RowRefused, Settings
 from remit.imports.payments import PaymentImporter
 from remit.imports.reading import Row, read_rows
 
 IMPORTERS: dict[str, Any] = {
     "customers": CustomerImporter, "documents": DocumentImporter, "payments": PaymentImporter}
 KINDS = tuple(IMPORTERS)
-# Progress is reported every this many rows checked.
-PROGRESS_ROWS = 500
 # Metadata values are at most 500 characters (Stripe's rule, remit.customers.service.check_metadata).
 EXTERNAL_ID_LIMIT = 500
 
@@ -90,14 +88,14 @@ class ImportResult:
 
 
 @dataclass(slots=True)
-class _Checked:
+class _CheckOutcome:
     rows: list[Checked] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     already_imported: int = 0
 
 
 def _check(session: Session, importer: Importer, rows: list[Row], *, lock: bool,
-           progress: Progress | None) -> _Checked:
+           progress: Progress | None) -> _CheckOutcome:
     """Check every row in file order against the books as the earlier rows leave them.
 
     With ``lock`` the business row and the documents the file settles are locked first, so the books stay
@@ -108,7 +106,7 @@ def _check(session: Session, importer: Importer, rows: list[Row], *, lock: bool,
         books.lock_business(session, business_id)
     imported = books.already_imported(session, importer.model, business_id)
     importer.load(session, [row for row in rows if row.get("external_id") not in imported], lock=lock)
-    outcome = _Checked()
+    outcome = _CheckOutcome()
     first_seen: dict[str, int] = {}
     for done, row in enumerate(rows, start=1):
         external_id = row.get("external_id")
@@ -140,14 +138,13 @@ def run_import(engine: Engine, *, business_id: int, kind: str, data: bytes, dry_
     started = time.perf_counter_ns()
     make_importer = IMPORTERS[kind]
     rows = read_rows(data, make_importer.columns)
+    result = ImportResult(kind=kind, rows=len(rows), dry_run=dry_run)
     with read_session(engine) as session:
         settings = Settings.of(get_business(session, business_id), recorded_by)
-    result = ImportResult(kind=kind, rows=len(rows), dry_run=dry_run)
-    if dry_run:
-        with read_session(engine) as session:
-            checked = _check(session, make_importer(settings), rows, lock=False, progress=progress)
-        _count(result, checked, len(checked.rows), skip_invalid=skip_invalid)
-    else:
+        if dry_run:
+            _count(result, _check(session, make_importer(settings), rows, lock=False, progress=progress),
+                   skip_invalid=skip_invalid)
+    if not dry_run:
         _write(engine, lambda: make_importer(settings), rows, result, skip_invalid=skip_invalid, attempts=attempts,
                progress=progress)
     result.skipped = len(result.errors) if skip_invalid else 0
@@ -156,25 +153,26 @@ def run_import(engine: Engine, *, business_id: int, kind: str, data: bytes, dry_
     return result
 
 
-def _count(result: ImportResult, checked: _Checked, created: int, *, skip_invalid: bool) -> None:
+def _count(result: ImportResult, checked: _CheckOutcome, *, skip_invalid: bool) -> None:
+    """The check's outcome in ``result``: its good rows are created unless all-or-nothing refuses the file."""
     result.errors.extend(checked.errors)
     result.already_imported += checked.already_imported
     if checked.errors and not skip_invalid:
         result.refused = True
     else:
-        result.created = created
+        result.created = len(checked.rows)
 
 
 class _RefusedWhole(Exception):
     """All-or-nothing met a bad row: raised to roll back the write transaction, which has written nothing."""
 
-    def __init__(self, checked: _Checked) -> None:
+    def __init__(self, checked: _CheckOutcome) -> None:
         super().__init__(f"{len(checked.errors)} bad rows")
         self.checked = checked
 
 
 def _write_all(session: Session, importer: Importer, rows: list[Row], *, skip_invalid: bool,
-               progress: Progress | None) -> _Checked:
+               progress: Progress | None) -> _CheckOutcome:
     """Check ``rows`` on the locked books, then write the good ones, all in this one transaction."""
     checked = _check(session, importer, rows, lock=True, progress=progress)
     if checked.errors and not skip_invalid:
@@ -194,7 +192,7 @@ def _write(engine: Engine, make_importer: Callable[[], Importer], rows: list[Row
                                                                skip_invalid=skip_invalid, progress=progress),
                             attempts=attempts)
         except _RefusedWhole as refused:
-            _count(result, refused.checked, 0, skip_invalid=False)
+            _count(result, refused.checked, skip_invalid=skip_invalid)
             return
         except RowRefused as refused:
             # The check passed a row its service refuses: the check misses a rule. Report it as the service says.
@@ -205,5 +203,5 @@ def _write(engine: Engine, make_importer: Callable[[], Importer], rows: list[Row
                 return
             continue
         result.errors.extend(left_out)
-        _count(result, checked, len(checked.rows), skip_invalid=skip_invalid)
+        _count(result, checked, skip_invalid=skip_invalid)
         return

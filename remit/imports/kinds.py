@@ -15,6 +15,8 @@ from remit.errors import RemitError
 
 # Rows written so far, as the write goes.
 Progress = Callable[[int], None]
+# Progress is reported every this many rows, checked or written one by one.
+PROGRESS_ROWS = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,5 +74,5 @@ class WritesEachRow:
                 item.value(session)
             except RemitError as exc:
                 raise RowRefused(item.line, exc.detail.rstrip(".")) from exc
-            if done % 500 == 0 or done == len(checked):
+            if done % PROGRESS_ROWS == 0 or done == len(checked):
                 progress(done)

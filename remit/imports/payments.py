@@ -17,6 +17,7 @@ row pays is issued first, as paying it would.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -32,9 +33,7 @@ from remit.money import format_minor, rate_text, resolve_rate
 from remit.payments.allocation import Deductions, OpenDocument, Planned, Requested, plan_requested
 from remit.payments.bulk import Books, NewPayment, PaymentRefused, record_planned, refresh_statistics
 from remit.payments.models import Payment
-
-# The write-off tolerance in the payment's currency has one home, beside record_payment.
-from remit.payments.service import _tolerance as tolerance_in
+from remit.payments.service import tolerance_in
 from remit.payments.settle import PAYABLE
 
 # Payments per multi-row write: large enough that a statement carries many rows, small enough to show progress.
@@ -135,18 +134,17 @@ class PaymentImporter:
             asks.append(_Ask(doc, Requested(doc.id, applied, Deductions(discount, withheld))))  # type: ignore[arg-type]
         return asks
 
-    def _plan(self, customer: books.KnownCustomer, amount_minor: int, rate: object,
+    def _plan(self, customer: books.KnownCustomer, amount_minor: int, rate: Decimal,
               asks: list[_Ask]) -> tuple[Planned, ...]:
         """Plan on the balances the file leaves; refuse as record_payment would; then settle them here too."""
         currency = customer.currency
-        rate_value = resolve_rate(rate, currency=currency, base_currency=self.settings.base_currency)
         open_documents = {ask.document.id: OpenDocument(ask.document.id, ask.document.number, currency,
                                                         self.balances[ask.document.id], ask.document.issue_date,
                                                         ask.document.due_date) for ask in asks}
         try:
             planned = plan_requested(amount_minor=amount_minor, requested=[ask.requested for ask in asks],
                                      documents=open_documents,
-                                     tolerance_minor=tolerance_in(self.settings, currency, rate_value),  # type: ignore[arg-type]
+                                     tolerance_minor=tolerance_in(self.settings, currency, rate),  # type: ignore[arg-type]
                                      currency=currency)
         except DocumentOverSettled as exc:
             earlier = " left by earlier rows of this file" if exc.facts["document_id"] in self.touched else ""
@@ -172,7 +170,8 @@ class PaymentImporter:
         if charges > amount_minor:
             raise Bad(f"bank_charges {format_minor(charges, currency)} exceed the amount "
                       f"{format_minor(amount_minor, currency)}")
-        rate = currency_and_rate(row, customer, self.settings.base_currency)
+        rate = resolve_rate(currency_and_rate(row, customer, self.settings.base_currency), currency=currency,
+                            base_currency=self.settings.base_currency)
         method = self._method(row)
         deposit_id, deposit_ledger_id = self._deposit(method)
         reference = text(row, "reference", limit=100)
@@ -181,7 +180,7 @@ class PaymentImporter:
         planned = self._plan(customer, amount_minor, rate, asks)
         return NewPayment(
             customer_id=customer.id, currency=currency,
-            exchange_rate=rate_text(resolve_rate(rate, currency=currency, base_currency=self.settings.base_currency)),
+            exchange_rate=rate_text(rate),
             amount_minor=amount_minor, bank_charges_minor=charges, payment_date=payment_date,  # type: ignore[arg-type]
             deposit_account_id=deposit_id, deposit_ledger_id=deposit_ledger_id, allocations=planned,
             method_id=method.id if method else None,

@@ -26,16 +26,15 @@ from remit.businesses.numbering import take_numbers
 from remit.documents.models import Document
 from remit.documents.rules import derive_status
 from remit.documents.service import document_payload, refresh_status
-from remit.errors import CreditInsufficient, DocumentNotPayable, RemitError
+from remit.errors import DocumentNotPayable, RemitError
 from remit.events.models import Event
 from remit.ledger import service as ledger
 from remit.ledger.models import JournalEntry, JournalLine
-from remit.ledger.rules import DEDUCTION_ACCOUNTS, Posting, receipt_postings, settlement_postings
-from remit.money import format_minor
+from remit.ledger.rules import Posting, receipt_postings, settlement_postings
 from remit.payments.allocation import Planned
 from remit.payments.models import Allocation, Payment
 from remit.payments.payloads import payment_payload
-from remit.payments.settle import PAYABLE, check_balance, credit_base, receivable_base
+from remit.payments.settle import PAYABLE, check_balance, check_credit, credit_base, deductions_of, receivable_base
 from remit.timestamps import utcnow
 
 
@@ -206,10 +205,8 @@ def _work_out(books: Books, position: int, payment: NewPayment, documents: Mappi
             raise DocumentNotPayable(document_id=doc.id, document_number=doc.number, doc_status=doc.status)
         settle, cash = planned.settled_minor, planned.amount_minor
         check_balance(doc, settle)  # type: ignore[arg-type]
-        if cash > payment.unused_minor:
-            raise CreditInsufficient(unused=format_minor(payment.unused_minor, payment.currency),
-                                     requested=format_minor(cash, payment.currency), currency=payment.currency)
-        deductions = {name: minor for name in DEDUCTION_ACCOUNTS if (minor := getattr(planned.deductions, name))}
+        check_credit(payment, cash)  # type: ignore[arg-type]
+        deductions = {name: minor for name, minor in deductions_of(planned.deductions).items() if minor}  # type: ignore[arg-type]
         postings = settlement_postings(
             currency=doc.currency, base_currency=books.base_currency, payment_rate=rate, cash_minor=cash,
             credit_base_minor=credit_base(books, payment, cash),  # type: ignore[arg-type]

@@ -234,7 +234,7 @@ def _prepare(session: Session, *, business_id: int, customer_id: int, data: Paym
     deposit = _deposit(session, business_id, data.deposit_account_id, method)
     if data.location_id is not None:
         owned(session, Location, business_id=business_id, id=data.location_id, resource="location")
-    tolerance = _tolerance(business, currency, rate)
+    tolerance = tolerance_in(business, currency, rate)
     handed_back = 0 if data.change is None else parse_minor(data.change, currency=currency, field="change")
     kept = tendered - handed_back
     if kept < budget_taken_minor:
@@ -288,7 +288,7 @@ def _prepare(session: Session, *, business_id: int, customer_id: int, data: Paym
     )
 
 
-def _tolerance(business: Business, currency: str, rate: Decimal) -> int:
+def tolerance_in(business: Business, currency: str, rate: Decimal) -> int:
     """The write-off tolerance (kept in base currency) in the document's currency, rounded down."""
     if currency == business.base_currency or business.write_off_tolerance_minor == 0:
         return business.write_off_tolerance_minor

@@ -44,6 +44,13 @@ def check_balance(doc: Document, settle_minor: int, *, field: str | None = None)
         )
 
 
+def check_credit(payment: Payment, cash_minor: int, *, field: str | None = None) -> None:
+    """A payment can only put on a document the credit it still holds."""
+    if cash_minor > payment.unused_minor:
+        raise CreditInsufficient(field=field, unused=format_minor(payment.unused_minor, payment.currency),
+                                 requested=format_minor(cash_minor, payment.currency), currency=payment.currency)
+
+
 def _value(business: Business, minor: int, currency: str, rate: str) -> int:
     return to_base(minor, currency=currency, rate=Decimal(rate), base_currency=business.base_currency)
 
@@ -143,10 +150,7 @@ def apply_allocation(session: Session, *, business: Business, payment: Payment, 
     """Check ``allocation`` against the live balance, then settle and post it."""
     make_payable(session, business=business, doc=doc)
     check_balance(doc, allocation.settled_minor, field=field)
-    if allocation.amount_minor > payment.unused_minor:
-        raise CreditInsufficient(unused=format_minor(payment.unused_minor, payment.currency),
-                                 requested=format_minor(allocation.amount_minor, payment.currency),
-                                 currency=payment.currency)
+    check_credit(payment, allocation.amount_minor)
     allocation.entry_id = _post_settlement(session, business=business, payment=payment, doc=doc,
                                            cash_minor=allocation.amount_minor, deductions=deductions_of(allocation),
                                            source="allocation", entry_date=payment.payment_date)
@@ -174,10 +178,7 @@ def apply_credit_to(session: Session, *, business: Business, payment: Payment, d
                     application: CreditApplication) -> None:
     make_payable(session, business=business, doc=doc)
     check_balance(doc, application.amount_minor, field="amount")
-    if application.amount_minor > payment.unused_minor:
-        raise CreditInsufficient(field="amount", unused=format_minor(payment.unused_minor, payment.currency),
-                                 requested=format_minor(application.amount_minor, payment.currency),
-                                 currency=payment.currency)
+    check_credit(payment, application.amount_minor, field="amount")
     application.entry_id = _post_settlement(session, business=business, payment=payment, doc=doc,
                                             cash_minor=application.amount_minor, deductions={},
                                             source="credit.applied", entry_date=application.applied_on)
