@@ -43,6 +43,7 @@ from remit.imports import cli as imports_cli
 from remit.migrate import migrate
 from remit.payments.models import Payment
 from remit.reports import cli as reports_cli
+from remit.users import cli as users_cli
 
 app = typer.Typer(
     name="remit",
@@ -194,7 +195,8 @@ def demo(as_json: JsonOption = False) -> None:
     try:
         result = demo_data.ensure_demo(engine, attempts=get_settings().write_attempts)
         if as_json:
-            print_json(_key_json(result.business_id, result.url_key, result.api_key))
+            print_json({**_key_json(result.business_id, result.url_key, result.api_key),
+                        "login_email": result.login_email, "login_password": result.login_password})
             return
         with read_session(engine) as session:
             summary = demo_data.summarise(session, business_id=result.business_id)
@@ -213,6 +215,8 @@ def demo(as_json: JsonOption = False) -> None:
     base = f"http://{settings.host}:{settings.port}"
     out.print(f"Serve it with `remit serve`, then try:\n  curl -H 'Authorization: Bearer {result.api_key}' "
               f"{base}/v1/payments\nor browse the API at {base}/docs", highlight=False, soft_wrap=True)
+    out.print(f"Web UI: {base}/app\n  sign in as {result.login_email}, password {result.login_password}",
+              style="bold", highlight=False, soft_wrap=True)
 
 
 # -- check ------------------------------------------------------------------------
@@ -278,6 +282,7 @@ app.add_typer(outbox_cli.deliveries_app, name="deliveries")
 app.add_typer(reports_cli.report_app, name="report")
 app.add_typer(imports_cli.import_app, name="import")
 app.add_typer(exports_cli.export_app, name="export")
+app.add_typer(users_cli.user_app, name="user")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,10 @@ databases built from the demo hold the same figures.
 
 The first run builds the business and its data in one transaction. Later runs
 only issue a fresh API key: the data is never duplicated.
+
+The demo business has one owner who signs in to the web UI with a password
+everyone knows (``DEMO_EMAIL``, ``DEMO_PASSWORD``): it opens the demo's books
+and no other business's.
 """
 
 from __future__ import annotations
@@ -37,12 +41,16 @@ from remit.payments.service import (
     update_payment,
     void_payment,
 )
+from remit.users.models import User
+from remit.users.service import create_user
 
 DEMO_URL_KEY = "demo"
 DEMO_NAME = "Demo Traders"
 DEMO_CHANNEL = "demo"
 # Payments from this channel wait for approval (maker-checker), as a bulk import might.
 APPROVAL_CHANNEL = "import"
+DEMO_EMAIL = "owner@demo.example"
+DEMO_PASSWORD = "demo-password"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,8 @@ class DemoResult:
     url_key: str
     api_key: str
     created: bool
+    login_email: str = DEMO_EMAIL
+    login_password: str = DEMO_PASSWORD
 
 
 def ensure_demo(engine: Engine, *, attempts: int = 8) -> DemoResult:
@@ -62,10 +72,12 @@ def ensure_demo(engine: Engine, *, attempts: int = 8) -> DemoResult:
         ).scalar_one_or_none()
         if existing is not None:
             issued = create_api_key(session, business_id=existing.id, name="demo")
+            ensure_demo_user(session, business_id=existing.id)  # a demo made before users existed has none
             return DemoResult(existing.id, existing.url_key, issued.secret, created=False)
         business, issued = create_business(session, name=DEMO_NAME, url_key=DEMO_URL_KEY,
                                            base_currency="INR", timezone="Asia/Kolkata")
         build_demo_data(session, business=business)
+        ensure_demo_user(session, business_id=business.id)
         return DemoResult(business.id, business.url_key, issued.secret, created=True)
 
     try:
@@ -74,6 +86,13 @@ def ensure_demo(engine: Engine, *, attempts: int = 8) -> DemoResult:
         # Another `remit demo` created the business between our look-up and our insert
         # (PostgreSQL; SQLite writers are serialised). It exists now, so this run only adds a key.
         return write(engine, work, attempts=attempts)
+
+
+def ensure_demo_user(session: Session, *, business_id: int) -> None:
+    """The demo's owner, unless a user with that email is already there (whatever its password is now)."""
+    exists = session.execute(select(User.id).where(User.business_id == business_id, User.email == DEMO_EMAIL)).first()
+    if exists is None:
+        create_user(session, business_id=business_id, email=DEMO_EMAIL, password=DEMO_PASSWORD, role="owner")
 
 
 def _methods(session: Session, business_id: int) -> dict[str, int]:

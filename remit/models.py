@@ -7,9 +7,10 @@ from remit.documents.models import Document, DocumentLine
 from remit.events.models import Event
 from remit.ledger.models import Account, JournalEntry, JournalLine
 from remit.payments.models import Allocation, CreditApplication, Payment, Refund
+from remit.users.models import User, WebSession
 
 __all__ = [
     "Account", "Allocation", "ApiKey", "Attachment", "Business", "ContactPerson", "CreditApplication", "Customer",
     "DepositAccount", "Document", "DocumentLine", "Event", "IdempotencyRecord", "JournalEntry",
-    "JournalLine", "Location", "NumberSequence", "Payment", "PaymentMethod", "Refund",
+    "JournalLine", "Location", "NumberSequence", "Payment", "PaymentMethod", "Refund", "User", "WebSession",
 ]
