@@ -40,7 +40,7 @@ demo: migrate
 	REMIT_HOST=$(HOST) REMIT_PORT=$(PORT) $(BIN)/remit demo
 
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT) (try /healthz; Ctrl-C stops it)"
+	@echo "Serving on http://$(HOST):$(PORT): the web UI at http://$(HOST):$(PORT)/app (sign in with the demo login above), the API at /v1 (Ctrl-C stops it)"
 	$(BIN)/remit serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP)

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     rate_limit: str = "100/second"
     # Where the counts live: memory (each process counts alone) or redis://host:6379 (shared).
     rate_limit_storage: str = "memory://"
+    # The web UI (/app): how long a sign-in lasts, and how many sign-in attempts one email and one client
+    # address may make (`limits` strings, counted where REMIT_RATE_LIMIT_STORAGE says). The address limit is
+    # the looser one: an office shares one address.
+    web_session_hours: int = Field(12, ge=1)
+    login_rate_limit_email: str = "5/minute;30/hour"
+    login_rate_limit_address: str = "30/minute;300/hour"
     # Files Remit keeps itself (payment attachments) live under here, not in the database.
     data_dir: Path = Path("./data")
 

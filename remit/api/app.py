@@ -23,6 +23,7 @@ from remit.config import get_settings
 from remit.db import make_engine, pool_share
 from remit.events.worker import start_thread
 from remit.vendors import VENDOR_ROUTERS
+from remit.web.app import web_app
 
 DESCRIPTION = """\
 Remit's native API. Authenticate with `Authorization: Bearer <api key>`.
@@ -79,6 +80,8 @@ def create_app(*, engine: Engine | None = None, rate_limit: str | None = None,
     logs.install()
     for router in ROUTERS + VENDOR_ROUTERS:
         app.include_router(router)
+    # The web UI for people; a mounted app is in no OpenAPI document.
+    app.mount("/app", web_app(engine=engine, settings=settings))
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database check",
              responses={503: {"description": "The database is not answering"}})

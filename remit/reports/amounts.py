@@ -27,14 +27,14 @@ def locale_for(currency: str) -> str:
     return "en_IN" if currency == "INR" else "en_US"
 
 
-def _pattern(currency: str, locale: Locale, *, with_symbol: bool) -> str:
+def _pattern(currency: str, locale: Locale, *, with_symbol: bool, printed: bool = True) -> str:
     places = exponent(currency)
     pattern = locale.currency_formats["standard"].pattern
     pattern = re.sub(r"0(?:\.0+)?", "0" + ("." + "0" * places if places else ""), pattern)
     if not with_symbol:
         return pattern.replace("¤", "").strip()
     symbol = get_currency_symbol(currency, locale=locale)
-    if fits_the_page(symbol) and not symbol.isalpha():
+    if (fits_the_page(symbol) or not printed) and not symbol.isalpha():
         return pattern
     # A code, not a sign: doubled, babel prints the ISO code, and a space keeps it off the digits.
     code = "¤¤ " if pattern.startswith("¤") else " ¤¤"
@@ -55,6 +55,15 @@ def money_text(minor: int, currency: str) -> str:
     locale = Locale.parse(locale_for(currency))
     return format_currency(from_minor(minor, currency), currency, format=_pattern(currency, locale, with_symbol=True),
                            locale=locale, currency_digits=False)
+
+
+def screen_text(minor: int, currency: str) -> str:
+    """``₹1,23,456.50``, ``$1,234.50``, ``CHF 1,234.50``: as ``money_text``, but for a screen, where any sign
+    can be shown."""
+    locale = Locale.parse(locale_for(currency))
+    return format_currency(from_minor(minor, currency), currency,
+                           format=_pattern(currency, locale, with_symbol=True, printed=False), locale=locale,
+                           currency_digits=False)
 
 
 def number_text(minor: int, currency: str) -> str:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from remit.businesses.models import Business
 from remit.businesses.service import get_business
 from remit.errors import AlreadyExists, InvalidInput
 from remit.timestamps import utcnow
@@ -105,25 +106,26 @@ class Visitor:
 
     user_id: int
     business_id: int
+    business_name: str
     email: str
     role: str
     csrf_token: str
-    session_id: int
 
 
 def visitor_for_token(session: Session, token: str) -> Visitor | None:
     """The live session this token opens, or None (unknown, expired, or its user deactivated)."""
     digest = hash_token(token)
     found = session.execute(
-        select(WebSession, User).join(User, User.id == WebSession.user_id)
+        select(WebSession, User, Business.name).join(User, User.id == WebSession.user_id)
+        .join(Business, Business.id == User.business_id)
         .where(WebSession.token_hash == digest)).first()
     if found is None:
         return None
-    web_session, user = found
+    web_session, user, business_name = found
     if (not hmac.compare_digest(web_session.token_hash, digest) or web_session.expires_at <= utcnow()
             or not user.active):
         return None
-    return Visitor(user.id, user.business_id, user.email, user.role, web_session.csrf_token, web_session.id)
+    return Visitor(user.id, user.business_id, business_name, user.email, user.role, web_session.csrf_token)
 
 
 def sign_out(session: Session, *, token: str) -> None:

@@ -80,6 +80,9 @@ NO_ID: dict[Route, str] = {
     ("GET", KOMET + "/location.list"): "the key's business's locations",
     ("GET", KOMET + "/payment.method.list"): "the key's business's payment methods",
     **{("GET", f"{prefix}/organizations"): "the key's one organization (no organization_id)" for prefix in ZOHO_PREFIXES},
+    # The web UI is an app of its own, signed in with a session cookie, not an API key: its pages take the
+    # business from the session and nothing else (tests/web proves a session sees its own business only).
+    ("*", "/app"): "the web UI, mounted; tested in tests/web",
     # Fallbacks that answer unknown paths and methods in the vendor's own shape; they read nothing.
     **_every("GET POST PUT PATCH DELETE", "/keepup/v2.0/{path:path}", "Keepup's 404/405 for unknown paths"),
     **_every("GET POST PUT PATCH DELETE", "/refrens/{path:path}", "Refrens's 404/405 for unknown paths"),
