@@ -3,6 +3,9 @@ customers hold unused, the aging of the books, and the latest payments.
 
 Owed and overdue come from the aging (``ar_aging``) and what came in from ``payments_received``, so the
 dashboard can never disagree with those reports. Every figure is per currency, in minor units of it.
+
+All but one are as of ``today``, which may be a past day: unused credit is read from what payments hold
+now, as every payment answer shows it.
 """
 
 from __future__ import annotations
@@ -60,12 +63,12 @@ def _unused_credit(session: Session, business_id: int) -> dict[str, int]:
     return {currency: int(total) for currency, total in rows}
 
 
-def _recent(session: Session, business_id: int) -> tuple[RecentPayment, ...]:
+def _recent(session: Session, business_id: int, today: date) -> tuple[RecentPayment, ...]:
     rows = session.execute(
         select(Payment.id, Payment.number, Customer.name, Payment.payment_date, Payment.status, Payment.currency,
                Payment.amount_minor)
         .join(Customer, Customer.id == Payment.customer_id)
-        .where(Payment.business_id == business_id)
+        .where(Payment.business_id == business_id, Payment.payment_date <= today)
         .order_by(Payment.payment_date.desc(), Payment.id.desc())
         .limit(RECENT_PAYMENTS))
     return tuple(RecentPayment(*row) for row in rows)
@@ -84,4 +87,4 @@ def dashboard(session: Session, *, business_id: int, today: date) -> Dashboard:
         outstanding = sum(buckets.values())
         figures.append(CurrencyFigures(currency, outstanding, outstanding - buckets.get("current", 0),
                                        collected.get(currency, 0), credit.get(currency, 0)))
-    return Dashboard(today, tuple(figures), aging, _recent(session, business_id))
+    return Dashboard(today, tuple(figures), aging, _recent(session, business_id, today))

@@ -26,8 +26,9 @@ def _page(request: Request, visitor: Visitor, *, new_key: str | None = None, sta
         business = get_business(session, visitor.business_id)
         keys = session.execute(select(ApiKey).where(ApiKey.business_id == visitor.business_id)
                                .order_by(ApiKey.id)).scalars().all()
-    return render(request, "settings.html", visitor=visitor, section="settings", business=business, keys=keys,
-                  new_key=new_key, status=status)
+        # Rendered while the session is open: its rows expire when it closes.
+        return render(request, "settings.html", visitor=visitor, section="settings", business=business,
+                      keys=keys, new_key=new_key, status=status)
 
 
 @router.get("/settings", name="settings")
