@@ -7,6 +7,7 @@ transaction, through ``remit.db`` as an API route does.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
@@ -21,11 +22,14 @@ from starlette.staticfiles import StaticFiles
 
 from remit.config import Settings
 from remit.errors import RemitError
+from remit.users.passwords import spend_as_long_as_a_check
 from remit.web import dashboard, login
 from remit.web import settings as settings_pages
 from remit.web.auth import LOGIN_PATH, SAFE_METHODS, LoginRequired, Refused, csrf_guard, safe_next
 from remit.web.pages import HERE, render
 from remit.web.throttle import LoginThrottle
+
+log = logging.getLogger("remit.web")
 
 # No script or style from anywhere else, none inline, and no framing by another site.
 SECURITY_HEADERS = {
@@ -49,6 +53,8 @@ def htmx_path() -> Path:
 def web_app(*, engine: Engine, settings: Settings) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, dependencies=[Depends(csrf_guard)])
     app.state.engine = engine
+    # The first unknown email would otherwise also pay for making the dummy hash, and be told apart by that.
+    spend_as_long_as_a_check()
     app.state.login_throttle = LoginThrottle(per_email=settings.login_rate_limit_email,
                                              per_address=settings.login_rate_limit_address,
                                              storage_uri=settings.rate_limit_storage)
@@ -99,6 +105,13 @@ def _install_answers(app: FastAPI) -> None:
         return render(request, "message.html", visitor=None, status=400, title="Cannot read this request",
                       message="A value in the address or the form is not one this page takes (a day is written "
                               "YYYY-MM-DD). Go back and check it.")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, _exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render(request, "message.html", visitor=None, status=500, title="Something went wrong",
+                      message="Remit failed to handle this request and nothing was saved. Try again; if it "
+                              "happens again, the server log has the details.")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
