@@ -133,13 +133,21 @@ def create_api_key(session: Session, *, business_id: int, name: str = "default")
     return IssuedKey(key, secret)
 
 
-def authenticate(session: Session, secret: str) -> ApiKey | None:
-    """The live key matching ``secret``; the digest is compared in constant time."""
+@dataclass(frozen=True, slots=True)
+class LiveKey:
+    id: int
+    business_id: int
+
+
+def authenticate(session: Session, secret: str) -> LiveKey | None:
+    """The live key matching ``secret``; the digest is compared in constant time. Runs on every request,
+    so it reads the four columns it needs rather than a mapped object."""
     digest = hash_key(secret)
-    key = session.execute(select(ApiKey).where(ApiKey.key_hash == digest)).scalar_one_or_none()
+    key = session.execute(select(ApiKey.id, ApiKey.business_id, ApiKey.key_hash, ApiKey.revoked_at)
+                          .where(ApiKey.key_hash == digest)).one_or_none()
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
         return None
-    return key
+    return LiveKey(key.id, key.business_id)
 
 
 def revoke_api_key(session: Session, *, business_id: int, key_id: int) -> ApiKey:

@@ -258,20 +258,22 @@ class CustomerBalance:
 
 
 def customer_totals(session: Session, *, business_id: int, customer_id: int) -> tuple[int, int]:
-    """(outstanding, credit) in minor units, summed in the database: what every payment response shows."""
-    outstanding = session.execute(
+    """(outstanding, credit) in minor units, summed in the database in one statement: what every payment
+    response shows."""
+    outstanding = (
         select(func.coalesce(func.sum(Document.balance_due_minor), 0)).where(
             Document.business_id == business_id, Document.customer_id == customer_id,
             Document.status.in_(ISSUED_OPEN))
-    ).scalar_one()
+    ).scalar_subquery()
     # Only payments still holding credit add anything; the literal 0 lets SQLite prove the partial index
     # ix_payments_holding_credit applies (a bound parameter would hide it).
-    credit = session.execute(
+    credit = (
         select(func.coalesce(func.sum(Payment.unused_minor), 0)).where(
             Payment.business_id == business_id, Payment.customer_id == customer_id, Payment.status == "posted",
             Payment.unused_minor > literal_column("0"))
-    ).scalar_one()
-    return int(outstanding), int(credit)
+    ).scalar_subquery()
+    found = session.execute(select(outstanding, credit)).one()
+    return int(found[0]), int(found[1])
 
 
 def customer_balance(session: Session, *, business_id: int, customer_id: int) -> CustomerBalance:

@@ -205,42 +205,58 @@ class RefundPublic(BaseModel):
     voided_at: Timestamp | None
 
 
-def _method_codes(session: Session, business_id: int) -> dict[int, str]:
-    rows = session.execute(select(PaymentMethod.id, PaymentMethod.code).where(PaymentMethod.business_id == business_id))
-    return dict(rows.all())
+def _method_codes(session: Session, business_id: int, ids: set[int] | None = None) -> dict[int, str]:
+    query = select(PaymentMethod.id, PaymentMethod.code).where(PaymentMethod.business_id == business_id)
+    if ids is not None:
+        query = query.where(PaymentMethod.id.in_(ids))
+    return dict(session.execute(query).all())
 
 
 def present_payments(session: Session, payments: Sequence[Payment], *, with_balance: bool = False) -> list[PaymentPublic]:
-    """Payment objects with their live allocations, loaded in a fixed number of queries."""
+    """Payment objects with their live allocations, loaded in a fixed number of queries.
+
+    Plain rows, not mapped objects: this runs on every payment answer, and an allocation line needs only
+    a few columns of the allocation and its document. Credit applications and methods are read only when
+    a payment has some (its stored ``credit_applied_minor`` is the sum of its applied ones).
+    """
     if not payments:
         return []
     business_id = payments[0].business_id
     ids = [p.id for p in payments]
     allocations = session.execute(
-        select(Allocation).where(Allocation.payment_id.in_(ids), Allocation.status != "reversed")
-        .order_by(Allocation.id)).scalars().all()
+        select(Allocation.id, Allocation.payment_id, Allocation.document_id, Allocation.status,
+               Allocation.amount_minor, Allocation.discount_minor, Allocation.tax_withheld_minor,
+               Allocation.rounding_minor, Allocation.write_off_minor, Allocation.settled_minor,
+               Document.number, Document.balance_due_minor, Document.currency)
+        .join(Document, Document.id == Allocation.document_id)
+        .where(Allocation.payment_id.in_(ids), Allocation.status != "reversed")
+        .order_by(Allocation.id)).all()
+    with_credit = [p.id for p in payments if p.credit_applied_minor]
     applications = session.execute(
-        select(CreditApplication).where(CreditApplication.payment_id.in_(ids), CreditApplication.status == "applied")
-        .order_by(CreditApplication.id)).scalars().all()
-    doc_ids = {a.document_id for a in allocations} | {c.document_id for c in applications}
-    documents = {d.id: d for d in session.execute(select(Document).where(Document.id.in_(doc_ids))).scalars()}
-    methods = _method_codes(session, business_id)
+        select(CreditApplication.id, CreditApplication.payment_id, CreditApplication.document_id,
+               CreditApplication.status, CreditApplication.amount_minor,
+               Document.number, Document.balance_due_minor, Document.currency)
+        .join(Document, Document.id == CreditApplication.document_id)
+        .where(CreditApplication.payment_id.in_(with_credit), CreditApplication.status == "applied")
+        .order_by(CreditApplication.id)).all() if with_credit else []
+    method_ids = {p.method_id for p in payments if p.method_id is not None}
+    methods = _method_codes(session, business_id, method_ids) if method_ids else {}
     lines: dict[int, list[AllocationPublic]] = {p.id: [] for p in payments}
     currency = {p.id: p.currency for p in payments}
     for a in allocations:
-        doc, cur = documents[a.document_id], currency[a.payment_id]
+        cur = currency[a.payment_id]
         lines[a.payment_id].append(AllocationPublic(
-            type="allocation", id=a.id, document_id=doc.id, document_number=doc.number, status=a.status,
+            type="allocation", id=a.id, document_id=a.document_id, document_number=a.number, status=a.status,
             amount=money(a.amount_minor, cur), discount=money(a.discount_minor, cur),
             tax_withheld=money(a.tax_withheld_minor, cur), rounding=money(a.rounding_minor, cur),
             write_off=money(a.write_off_minor, cur), settled=money(a.settled_minor, cur),
-            balance_due_after=money(doc.balance_due_minor, doc.currency)))
+            balance_due_after=money(a.balance_due_minor, a.currency)))
     for c in applications:
-        doc, cur = documents[c.document_id], currency[c.payment_id]
+        cur = currency[c.payment_id]
         lines[c.payment_id].append(AllocationPublic(
-            type="credit_application", id=c.id, document_id=doc.id, document_number=doc.number, status=c.status,
-            amount=money(c.amount_minor, cur), settled=money(c.amount_minor, cur),
-            balance_due_after=money(doc.balance_due_minor, doc.currency), discount=money(0, cur),
+            type="credit_application", id=c.id, document_id=c.document_id, document_number=c.number,
+            status=c.status, amount=money(c.amount_minor, cur), settled=money(c.amount_minor, cur),
+            balance_due_after=money(c.balance_due_minor, c.currency), discount=money(0, cur),
             tax_withheld=money(0, cur), rounding=money(0, cur), write_off=money(0, cur)))
     out = []
     for p in payments:
@@ -283,7 +299,7 @@ def present_preview(preview: Preview) -> PreviewPublic:
 
 
 def present_refund(session: Session, refund: Refund, currency: str) -> RefundPublic:
-    methods = _method_codes(session, refund.business_id)
+    methods = _method_codes(session, refund.business_id, {refund.method_id}) if refund.method_id else {}
     return RefundPublic(
         id=refund.id, number=refund.number, payment_id=refund.payment_id, status=refund.status,
         amount=money(refund.amount_minor, currency), currency=currency, exchange_rate=refund.exchange_rate,
