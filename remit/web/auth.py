@@ -14,6 +14,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from starlette.responses import Response
 
 from remit.api.deps import engine_of
 from remit.db import read_session
@@ -48,12 +49,12 @@ class Refused(Exception):
         self.visitor = visitor
 
 
-def set_cookie(request: Request, response, name: str, value: str, *, max_age: int | None = None) -> None:  # type: ignore[no-untyped-def]
+def set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
     response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATH, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")
 
 
-def clear_cookie(request: Request, response, name: str) -> None:  # type: ignore[no-untyped-def]
+def clear_cookie(request: Request, response: Response, name: str) -> None:
     response.delete_cookie(name, path=COOKIE_PATH, httponly=True, samesite="lax",
                            secure=request.url.scheme == "https")
 

@@ -45,7 +45,7 @@ def _form(request: Request, *, next_path: str, email: str = "", error: str | Non
 
 @router.get("/login", name="login")
 def login_form(request: Request, found: Annotated[Visitor | None, Depends(optional_visitor)],
-               next: str | None = None) -> Response:  # noqa: A002 - the parameter's name is the URL's
+               next: str | None = None) -> Response:
     target = safe_next(next, HOME_PATH)
     if found is not None:
         return RedirectResponse(target, status_code=303)
@@ -55,7 +55,7 @@ def login_form(request: Request, found: Annotated[Visitor | None, Depends(option
 @router.post("/login")
 def login(request: Request, email: Annotated[str, Form(max_length=254)] = "",
           password: Annotated[str, Form(max_length=1024)] = "",
-          next: Annotated[str, Form(max_length=2000)] = "") -> Response:  # noqa: A002
+          next: Annotated[str, Form(max_length=2000)] = "") -> Response:
     target = safe_next(next, HOME_PATH)
     address = normalise_email(email)
     settings = get_settings()

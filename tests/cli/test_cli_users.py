@@ -7,10 +7,10 @@ import json
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from remit import cli
 from remit.users.models import User
 from remit.users.passwords import password_matches
 from tests.cli.conftest import invoke, runner
-from remit import cli
 from tests.cli.test_cli import assert_clean_error
 
 PASSWORD = "correct-horse-battery"

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, func, select
 
 from remit.businesses.models import ApiKey
 from tests.factories import read
-from tests.web.conftest import PASSWORD, Staff, csrf_of, signed_in
+from tests.web.conftest import PASSWORD, Staff, csrf_of, make_staff, new_client, signed_in
 
 
 def key_count(engine: Engine, business_id: int) -> int:
@@ -36,8 +36,6 @@ def test_a_post_without_the_token_is_refused_and_does_nothing(engine: Engine, cl
 
 
 def test_one_sessions_token_does_not_pass_for_another(engine: Engine, staff: Staff, client: TestClient) -> None:
-    from tests.web.conftest import new_client
-
     with new_client(engine) as other:
         theirs = signed_in(other, staff.emails["owner"])
     signed_in(client, staff.emails["owner"])
@@ -64,8 +62,6 @@ def test_the_sign_in_form_needs_its_own_cookie_and_field_to_match(client: TestCl
 
 def test_a_viewer_and_an_accountant_may_not_create_api_keys(engine: Engine, client: TestClient,
                                                             staff: Staff) -> None:
-    from tests.web.conftest import new_client
-
     before = key_count(engine, staff.business_id)
     for role in ("viewer", "accountant"):
         with new_client(engine) as browser:
@@ -91,8 +87,6 @@ def test_an_owner_creates_an_api_key_shown_once_that_works_on_the_api(engine: En
 
 
 def test_a_session_sees_only_its_own_business(engine: Engine, client: TestClient, staff: Staff) -> None:
-    from tests.web.conftest import make_staff
-
     other = make_staff(engine)
     signed_in(client, other.emails["owner"])
     page = client.get("/app/settings").text

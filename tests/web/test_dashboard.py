@@ -60,7 +60,7 @@ def test_the_demo_in_december_counts_the_usd_invoice_at_its_book_value(engine: E
     assert figure(html, "collected_this_month_minor") == {"INR": "₹0.00", "USD": "$0.00"}
     # 4,800.00 plus 500.00 USD at the invoice's 83.40: all over 90 days past due by December.
     assert aging_row(html, "Over 90 days") == "₹46,500.00" and aging_row(html, "Total") == "₹46,500.00"
-    assert 'width="{}"'.format(BAR_SPACE) in html  # the one non-empty bucket draws the full-length bar
+    assert f'width="{BAR_SPACE}"' in html  # the one non-empty bucket draws the full-length bar
 
 
 def test_a_business_sees_its_own_figures_only(engine: Engine, client: TestClient) -> None:

@@ -7,11 +7,12 @@ import hashlib
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from remit.config import get_settings
+from remit.db import write
 from remit.users import passwords
-from remit.users.models import WebSession
+from remit.users.models import User, WebSession
 from remit.web.auth import safe_next
 from tests.factories import read
 from tests.web.conftest import PASSWORD, Staff, csrf_of, new_client, sign_in, signed_in
@@ -77,12 +78,11 @@ def test_a_wrong_login_says_the_same_and_checks_one_hash_either_way(
     assert "not-the-password" not in answer.text
 
 
-def test_a_deactivated_user_cannot_sign_in(engine: Engine, client: TestClient, staff: Staff) -> None:
-    from remit.db import write
-    from remit.users.models import User
-
-    write(engine, lambda s: s.execute(select(User).where(User.email == staff.emails["viewer"])).scalar_one()
-          .__setattr__("active", False))
+def test_a_deactivated_user_cannot_sign_in_or_use_a_session_they_had(engine: Engine, client: TestClient,
+                                                                     staff: Staff) -> None:
+    signed_in(client, staff.emails["viewer"])
+    write(engine, lambda s: s.execute(update(User).where(User.email == staff.emails["viewer"]).values(active=False)))
+    assert client.get("/app/", follow_redirects=False).status_code == 303
     assert sign_in(client, staff.emails["viewer"]).status_code == 401
 
 
