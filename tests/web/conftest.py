@@ -9,17 +9,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from remit.api.app import create_app
 from remit.config import get_settings
 from remit.db import write
+from remit.users import passwords
 from remit.users.service import create_user
 from tests.factories import make_business
 
 PASSWORD = "correct-horse-battery"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id still, at a fraction of the memory and time: these tests make and check hundreds of hashes,
+    and the production parameters cost about a third of a second each on a busy CI machine. (tests/cli makes
+    users with the real parameters.)"""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def csrf_of(html: str) -> str:
