@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from remit import cli
+from remit.demo import DEMO_EMAIL, DEMO_PASSWORD
 from remit.users.models import User
 from remit.users.passwords import password_matches
 from tests.cli.conftest import invoke, runner
@@ -87,3 +89,8 @@ def test_the_demo_has_an_owner_who_signs_in_with_the_printed_password(cli_engine
     friendly = invoke("demo")
     assert "/app" in friendly.stdout and made["login_email"] in friendly.stdout
     assert made["login_password"] in friendly.stdout
+
+
+def test_the_readme_gives_the_demo_login_the_demo_makes() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"`{DEMO_EMAIL}`, password `{DEMO_PASSWORD}`" in readme
