@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from remit.businesses.models import ApiKey
+from remit.errors import InvalidInput
+from remit.users.service import can
 from tests.factories import read
 from tests.web.conftest import PASSWORD, Staff, csrf_of, make_staff, new_client, signed_in
 
@@ -91,3 +94,12 @@ def test_a_session_sees_only_its_own_business(engine: Engine, client: TestClient
     signed_in(client, other.emails["owner"])
     page = client.get("/app/settings").text
     assert f"<dd>{other.url_key}</dd>" in page and f"<dd>{staff.url_key}</dd>" not in page
+
+
+def test_each_role_may_do_what_the_ones_below_it_may() -> None:
+    allowed = {(role, needed) for role in ("viewer", "accountant", "owner")
+               for needed in ("viewer", "accountant", "owner") if can(role, needed)}
+    assert allowed == {("viewer", "viewer"), ("accountant", "viewer"), ("accountant", "accountant"),
+                       ("owner", "viewer"), ("owner", "accountant"), ("owner", "owner")}
+    with pytest.raises(InvalidInput):
+        can("admin", "viewer")

@@ -4,6 +4,7 @@ where the browser is sent afterwards."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, func, select, update
 
 from remit.config import get_settings
 from remit.db import write
+from remit.timestamps import utcnow
 from remit.users import passwords
 from remit.users.models import User, WebSession
 from remit.web.auth import safe_next
@@ -84,6 +86,15 @@ def test_a_deactivated_user_cannot_sign_in_or_use_a_session_they_had(engine: Eng
     write(engine, lambda s: s.execute(update(User).where(User.email == staff.emails["viewer"]).values(active=False)))
     assert client.get("/app/", follow_redirects=False).status_code == 303
     assert sign_in(client, staff.emails["viewer"]).status_code == 401
+
+
+def test_an_expired_session_opens_nothing(engine: Engine, client: TestClient, staff: Staff) -> None:
+    signed_in(client, staff.emails["viewer"])
+    digest = hashlib.sha256(client.cookies.get("remit_session").encode()).hexdigest()
+    write(engine, lambda s: s.execute(update(WebSession).where(WebSession.token_hash == digest)
+                                      .values(expires_at=utcnow() - timedelta(seconds=1))))
+    answer = client.get("/app/", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/app/login")
 
 
 def test_signing_out_ends_the_session_on_the_server(engine: Engine, client: TestClient, staff: Staff) -> None:
