@@ -96,6 +96,14 @@ def test_without_a_day_the_dashboard_is_as_of_today_in_the_business_time_zone(en
     assert f"Today,\n  {day_text(today_in('Asia/Kolkata'), 'INR')}." in html
 
 
+def test_the_day_is_chosen_in_a_labelled_form_that_works_with_or_without_htmx(engine: Engine,
+                                                                             client: TestClient) -> None:
+    html = demo_page(engine, client, "2026-03-31")
+    form = html.split('<form class="inline asof-form"')[1].split("</form>")[0]
+    assert 'method="get" action="/app/"' in form and 'hx-get="/app/"' in form and 'hx-select="#main"' in form
+    assert '<label for="as-of">' in form and 'id="as-of" name="as_of" type="date" value="2026-03-31"' in form
+
+
 def test_a_day_that_is_not_a_day_is_a_plain_400_page(engine: Engine, client: TestClient) -> None:
     demo = ensure_demo(engine)
     assert sign_in(client, demo.login_email, demo.login_password).status_code == 303
