@@ -24,8 +24,8 @@ from remit.users.service import Visitor, can, visitor_for_token
 SESSION_COOKIE = "remit_session"
 # Before sign-in there is no session to tie a token to, so the sign-in form's token is a double submit:
 # the same random value in this cookie and in the form. Another site can make a browser post the form, but
-# can neither read this cookie nor set it (HttpOnly, and a cookie for our host only), so it cannot send the
-# matching value. Without this, a site could sign a visitor in to the attacker's account, and what the
+# can neither read this cookie nor set it (HttpOnly, and for our host only; short of owning a subdomain of
+# ours, which could plant cookies), so it cannot send the matching value. Without this, a site could sign a visitor in to the attacker's account, and what the
 # visitor then records would land in the attacker's books.
 LOGIN_CSRF_COOKIE = "remit_login_csrf"
 CSRF_FIELD = "csrf_token"
