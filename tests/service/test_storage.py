@@ -69,6 +69,40 @@ def test_contention_is_retried_until_the_lock_frees(tmp_path):
     engine.dispose()
 
 
+def test_writers_of_one_server_queue_instead_of_waiting_out_the_lock_timeout(tmp_path):
+    """Threads of one process take turns at once: with no retries allowed, none is refused as contention
+    (SQLite's own busy handler sleeps between looks, so a waiter could sleep through every free moment)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'queue.db'}", lock_timeout_ms=500, pool_size=12)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE tally (writer INTEGER, n INTEGER)")
+    refused: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        for n in range(5):
+            def work(session: Session) -> None:
+                session.execute(text("INSERT INTO tally VALUES (:w, :n)"), {"w": number, "n": n})
+                time.sleep(0.01)  # a transaction that takes a while, as one with a fsync'd commit does
+            try:
+                write(engine, work, attempts=1)
+            except WriteContention as error:
+                refused.append(error)
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with read_session(engine) as reader:
+        assert reader.execute(text("SELECT count(*) FROM tally")).scalar() == 60
+    assert refused == []
+    # A transaction that failed gives its turn back: the next one in this thread is not kept waiting.
+    with pytest.raises(ZeroDivisionError):
+        write(engine, lambda session: (session.execute(text("INSERT INTO tally VALUES (0, 0)")), 1 / 0))
+    assert write(engine, lambda session: session.execute(text("SELECT count(*) FROM tally")).scalar(),
+                 attempts=1) == 60
+    engine.dispose()
+
+
 def test_postgresql_lock_waits_are_bounded_then_retried(postgres_engine):
     """A row lock held elsewhere is waited on for lock_timeout, retried, then WriteContention: never a hang."""
     if postgres_engine is None:
