@@ -41,13 +41,11 @@ SECURITY_HEADERS = {
 
 
 def htmx_path() -> Path:
-    """htmx as django-htmx ships it (its newer releases name the file by htmx's major version)."""
-    static = files("django_htmx") / "static" / "django_htmx"
-    for name in ("htmx-2.min.js", "htmx.min.js"):
-        candidate = static / name
-        if candidate.is_file():
-            return Path(str(candidate))
-    raise RuntimeError("django-htmx is installed without htmx.min.js; reinstall Remit's dependencies")
+    """htmx as the django-js-lib-htmx package ships it: a plain file, no Django needed to serve it."""
+    candidate = files("js_lib_htmx") / "static" / "htmx" / "htmx.min.js"
+    if not candidate.is_file():
+        raise RuntimeError("django-js-lib-htmx is installed without htmx.min.js; reinstall Remit's dependencies")
+    return Path(str(candidate))
 
 
 def web_app(*, engine: Engine, settings: Settings) -> FastAPI:
