@@ -278,12 +278,16 @@ def _context(session: Session, visitor: Visitor, entered: Entered, preview: Prev
         # Made when the form is first shown and carried through every step: a second "Record payment" with it
         # finds the first payment instead of recording another.
         entered.idempotency_key = f"web-{uuid.uuid4().hex}"
+    try:
+        payment_day = date.fromisoformat(entered.payment_date)
+    except ValueError:
+        payment_day = None
     after = {line.document_id: line.balance_after_minor for line in preview.lines} if preview else {}
     return {"customers": _customers(session, visitor.business_id), "customer": customer, "entered": entered,
             "methods": methods, "deposits": deposits, "preview": preview, "totals": _totals(preview),
             "after": after, "errors": errors, "deductions": DEDUCTIONS, "row_fields": ROW_FIELDS,
             "currency": customer.currency if customer else business.base_currency, "channel": CHANNEL,
-            "live": False}
+            "live": False, "payment_day": payment_day}
 
 
 def _page(request: Request, visitor: Visitor, entered: Entered, *, preview: Preview | None,
