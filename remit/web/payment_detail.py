@@ -85,9 +85,11 @@ NO_PROBLEMS = Problems()
 def _problems(form: str, error: RemitError, typed: dict[str, str], fields: tuple[str, ...]) -> Problems:
     """Where the engine's field names one of the form's inputs, the message goes there; otherwise above it."""
     name = (error.field or "").split("/")[0]
+    # The engine's sentences may start with a field's name ("amount has more decimals..."); a sentence here.
+    words = error.detail[:1].upper() + error.detail[1:]
     if name in fields:
-        return Problems(form=form, fields={name: error.detail}, typed=typed)
-    return Problems(form=form, general=error.detail, typed=typed)
+        return Problems(form=form, fields={name: words}, typed=typed)
+    return Problems(form=form, general=words, typed=typed)
 
 
 def _since_done(payment_id: int, done: str) -> RedirectResponse:
@@ -308,6 +310,8 @@ def attach(request: Request, visitor: Accountant, payment_id: int,
         finally:
             store.discard(upload.staged)
     except RemitError as error:
+        # Too large, empty, a type not allowed: each is about the file chosen, so it is said beside it.
+        error.field = error.field or "file"
         return _refused(request, visitor, payment_id, "attachment", error, fields=("file",))
     return _since_done(payment_id, "attached")
 

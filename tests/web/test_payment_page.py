@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from starlette.routing import Mount
 
+from remit.attachments.types import MAX_BYTES
 from remit.businesses.service import get_business, update_settings
 from remit.db import write
 from remit.documents.service import get_document
@@ -75,7 +76,7 @@ def figure(html: str, label: str) -> str:
 
 def allocation_row(html: str, number: str) -> list[str]:
     """The cells of the allocations table's row for one document, as text."""
-    table = html.split('<table class="allocations">')[1].split("</table>")[0]
+    table = html.split('<table class="payment-allocations">')[1].split("</table>")[0]
     for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
         if f">{number}</a>" in row:
             return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
@@ -149,7 +150,7 @@ def test_void_of_a_payment_changed_meanwhile_says_so_and_changes_nothing(engine:
     csrf = signed_in(client, staff.emails["owner"])
     answer = client.post(f"/app/payments/{books.payment_id}/void", data={"csrf_token": csrf, "version": "7"})
     assert answer.status_code == 409
-    assert f"payment {books.payment_id} is at version 1, not 7; reload and try again." in answer.text
+    assert f"Payment {books.payment_id} is at version 1, not 7; reload and try again." in answer.text
     assert ">Void this payment</button>" in answer.text  # the confirmation again, now at the live version
     assert payment_row(engine, staff, books.payment_id).status == "posted"
     assert balance(engine, staff, books.first_id) == 0
@@ -207,7 +208,7 @@ def test_applying_credit_moves_unused_money_onto_a_document(engine: Engine, clie
 
 @pytest.mark.parametrize(("amount", "words"), [
     ("250.00", "Only 200.00 INR of this payment is unused; 250.00 was asked for."),
-    ("150.001", "amount has more decimals than INR allows (2): 150.001. Remit never rounds input."),
+    ("150.001", "Amount has more decimals than INR allows (2): 150.001. Remit never rounds input."),
 ])
 def test_a_credit_the_engine_refuses_is_shown_beside_the_field_and_writes_nothing(
         engine: Engine, client: TestClient, staff: Staff, amount: str, words: str) -> None:
@@ -236,6 +237,8 @@ def test_a_refund_pays_unused_money_back_and_blocks_void_until_it_is_voided(engi
     assert stored.refunded_minor == 8000 and stored.unused_minor == 12000
     html = client.get(answer.headers["location"]).text
     assert figure(html, "Refunded") == "₹80.00" and "NEFT-1" in html
+    confirm = client.get(f"/app/payments/{books.payment_id}/void").text
+    assert "Refund RF-" in confirm and "is live: void it on the payment's page" in confirm.replace("&#39;", "'")
     refused = client.post(f"/app/payments/{books.payment_id}/void", data={"csrf_token": csrf, "version": ""})
     assert refused.status_code == 409 and "void the refund first" in refused.text
     assert payment_row(engine, staff, books.payment_id).status == "posted"
@@ -291,9 +294,22 @@ def test_an_attachment_of_a_type_not_allowed_is_refused_in_words(engine: Engine,
     answer = client.post(f"/app/payments/{books.payment_id}/attachments", data={"csrf_token": csrf},
                          files={"file": ("run.pdf", b"MZ\x90\x00\x03\x00\x00\x00", "application/pdf")})
     assert answer.status_code == 415
-    assert '<p class="error" role="alert">The file\'s content is not one of PDF, PNG, JPEG, WebP, XLSX or CSV' \
-        in answer.text.replace("&#39;", "'")
+    assert ('id="attachment-file-error">The file\'s content is not one of PDF, PNG, JPEG, WebP, XLSX or CSV'
+            in answer.text.replace("&#39;", "'"))
     assert "No files attached." in answer.text
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_an_attachment_over_the_limit_is_refused_in_words(engine: Engine, client: TestClient, staff: Staff,
+                                                          tmp_path: Path) -> None:
+    web_data_dir(client, tmp_path)
+    books = make_books(engine, staff)
+    csrf = signed_in(client, staff.emails["accountant"])
+    big = PDF + b"0" * (MAX_BYTES + 1 - len(PDF))
+    answer = client.post(f"/app/payments/{books.payment_id}/attachments", data={"csrf_token": csrf},
+                         files={"file": ("big.pdf", big, "application/pdf")})
+    assert answer.status_code == 413
+    assert f'id="attachment-file-error">An attachment can be at most {MAX_BYTES} bytes.</p>' in answer.text
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
