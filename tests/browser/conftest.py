@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, sync_playwright
 
 from tests.processes.harness import Server, remit_cli, remit_env
 
@@ -167,3 +167,15 @@ def sign_in(steps: Steps, login: Login, *, expect_dashboard: bool = True) -> Non
     page.wait_for_load_state()
     if expect_dashboard:
         page.get_by_role("heading", level=1, name="Dashboard").wait_for()
+
+
+def facts(scope: Page | Locator) -> dict[str, str]:
+    """A description list read as a person reads it: each term and the text beside it."""
+    return dict(zip(scope.get_by_role("term").all_inner_texts(), scope.get_by_role("definition").all_inner_texts(),
+                    strict=True))
+
+
+def shown_amount(scope: Page | Locator, term: str) -> str:
+    found = facts(scope)
+    assert term in found, f"no {term!r} among {sorted(found)}"
+    return found[term].strip()
