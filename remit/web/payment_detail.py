@@ -36,7 +36,7 @@ from remit.config import get_settings
 from remit.customers.models import Customer
 from remit.db import read_session, write
 from remit.documents.models import Document
-from remit.errors import InvalidInput, RemitError
+from remit.errors import InvalidInput, NotFound, RemitError
 from remit.payments import credits
 from remit.payments.models import Allocation, CreditApplication, Payment, Refund
 from remit.payments.service import approve_payment, get_payment, reject_payment, void_payment
@@ -153,7 +153,7 @@ def _facts(session: Session, visitor: Visitor, payment: Payment) -> dict[str, An
         "customer": customer, "method": method, "deposit": deposit, "allocations": allocations,
         "applications": applications, "refunds": refunds, "open_documents": open_documents,
         "attachments": attachments, "today": today_in(business.timezone),
-        "methods": methods, "method_names": {m.id: m.name for m in methods},
+        "method_names": {m.id: m.name for m in methods},
         "active_methods": [m for m in methods if m.active],
         "deposit_names": {d.id: d.name for d in deposits}, "active_deposits": [d for d in deposits if d.active],
     }
@@ -284,7 +284,7 @@ def void_refund(request: Request, visitor: Accountant, payment_id: int, refund_i
         get_payment(s, business_id=visitor.business_id, payment_id=payment_id)
         found = s.get(Refund, refund_id)
         if found is None or found.business_id != visitor.business_id or found.payment_id != payment_id:
-            raise InvalidInput(detail="That refund is not one of this payment's.")
+            raise NotFound(resource="refund", id=refund_id)
         return credits.void_refund(s, business_id=visitor.business_id, refund_id=refund_id)
 
     try:
