@@ -34,7 +34,7 @@ from remit.customers.service import get_customer
 from remit.db import read_session, write
 from remit.documents.models import Document
 from remit.errors import IdempotencyKeyReused, RemitError
-from remit.money import format_minor
+from remit.money import format_minor, parse_minor
 from remit.payments.models import CHANNELS
 from remit.payments.service import AllocationInput, PaymentInput, Preview, preview_payment, record_payment
 from remit.timestamps import today_in
@@ -51,6 +51,9 @@ CHANNEL = "web" if "web" in CHANNELS else "native"
 DEDUCTIONS = (("discount", "Discount"), ("tax_withheld", "TDS"), ("rounding", "Rounding"), ("write_off", "Write-off"))
 ROW_FIELDS = ("amount",) + tuple(name for name, _ in DEDUCTIONS)
 MAX_ROWS = 500
+# The payment's own fields, named on the form as the engine names them in its errors.
+SIMPLE_FIELDS = ("amount", "bank_charges", "exchange_rate", "payment_date", "deposit_account_id", "reference",
+                 "notes")
 T = TypeVar("T")
 
 
@@ -80,6 +83,8 @@ class Entered:
 
     customer_id: int | None = None
     amount: str = ""
+    bank_charges: str = ""
+    exchange_rate: str = ""
     payment_date: str = ""
     method_id: str = ""
     deposit_account_id: str = ""
@@ -139,6 +144,8 @@ def _id(text: str | None) -> int | None:
 
 def _entered(session: Session, visitor: Visitor, form: FormData) -> Entered:
     entered = Entered(customer_id=_id(_text(form, "customer_id")), amount=_text(form, "amount", 40).strip(),
+                      bank_charges=_text(form, "bank_charges", 40).strip(),
+                      exchange_rate=_text(form, "exchange_rate", 40).strip(),
                       payment_date=_text(form, "payment_date", 40).strip(), method_id=_text(form, "method_id", 20),
                       deposit_account_id=_text(form, "deposit_account_id", 20),
                       reference=_text(form, "reference", 200), notes=_text(form, "notes", 4000),
@@ -174,7 +181,8 @@ def _payment_input(visitor: Visitor, entered: Entered, *, fifo: bool = False) ->
             sent.append(position)
             allocations.append(AllocationInput(document_id=row.document_id,
                                                **{name: row.values.get(name) or "0" for name in ROW_FIELDS}))
-    data = PaymentInput(amount=entered.amount or "0", payment_date=day, method_id=_id(entered.method_id),
+    data = PaymentInput(amount=entered.amount or "0", bank_charges=entered.bank_charges or "0",
+                        exchange_rate=entered.exchange_rate or None, payment_date=day, method_id=_id(entered.method_id),
                         deposit_account_id=_id(entered.deposit_account_id), reference=entered.reference or None,
                         notes=entered.notes or None, allocations=allocations,
                         recorded_by=f"user:{visitor.user_id}")
@@ -182,7 +190,8 @@ def _payment_input(visitor: Visitor, entered: Entered, *, fifo: bool = False) ->
 
 
 def _field_labels(entered: Entered) -> dict[str, str]:
-    labels = {"amount": "Amount received", "payment_date": "Payment date", "method_id": "Payment method",
+    labels = {"amount": "Amount received", "bank_charges": "Bank charges", "exchange_rate": "Exchange rate",
+              "payment_date": "Payment date", "method_id": "Payment method",
               "deposit_account_id": "Deposit account", "reference": "Reference", "notes": "Notes"}
     for position, row in enumerate(entered.rows):
         for name in ROW_FIELDS:
@@ -199,7 +208,7 @@ def _where(exc: RemitError, sent: list[int]) -> str:
             which = parts[2] if parts[2] in ROW_FIELDS else "amount"
             return f"rows-{sent[int(parts[1])]}-{which}"
         return "allocations"
-    if name in ("amount", "payment_date", "deposit_account_id", "reference", "notes"):
+    if name in SIMPLE_FIELDS:
         return name
     if name in ("method", "method_id"):
         return "method_id"
@@ -282,12 +291,18 @@ def _context(session: Session, visitor: Visitor, entered: Entered, preview: Prev
         payment_day = date.fromisoformat(entered.payment_date)
     except ValueError:
         payment_day = None
+    currency = customer.currency if customer else business.base_currency
+    try:
+        charges_minor = parse_minor(entered.bank_charges or "0", currency=currency, field="bank_charges")
+    except RemitError:
+        charges_minor = None
     after = {line.document_id: line.balance_after_minor for line in preview.lines} if preview else {}
     return {"customers": _customers(session, visitor.business_id), "customer": customer, "entered": entered,
             "methods": methods, "deposits": deposits, "preview": preview, "totals": _totals(preview),
             "after": after, "errors": errors, "deductions": DEDUCTIONS, "row_fields": ROW_FIELDS,
-            "currency": customer.currency if customer else business.base_currency, "channel": CHANNEL,
-            "live": False, "payment_day": payment_day}
+            "currency": currency, "channel": CHANNEL, "bank_charges_minor": charges_minor,
+            "live": False, "payment_day": payment_day, "simple_fields": SIMPLE_FIELDS + ("method_id",),
+            "base_currency": business.base_currency}
 
 
 def _page(request: Request, visitor: Visitor, entered: Entered, *, preview: Preview | None,
@@ -325,7 +340,9 @@ def new_payment(request: Request, visitor: Accountant,
         return entered, preview, errors
 
     entered, preview, errors = _read(request, work)
-    return _page(request, visitor, entered, preview=preview, errors=errors, status=422 if errors else 200)
+    # 200 even when the suggestion cannot be made (a foreign customer needs a rate first): nothing was refused,
+    # and htmx swaps in only successful answers.
+    return _page(request, visitor, entered, preview=preview, errors=errors)
 
 
 async def _posted(request: Request, visitor: Visitor) -> Entered:

@@ -239,3 +239,35 @@ def test_without_a_customer_the_form_asks_for_one(client: TestClient, staff: Sta
     # htmx asks for the form alone when a customer is chosen.
     part = client.get(f"/app/payments/new?customer_id={books.customer_id}", headers={"HX-Request": "true"})
     assert part.status_code == 200 and "<html" not in part.text and f"Amount for {books.older}" in part.text
+
+
+def test_a_foreign_customer_needs_a_rate_and_bank_charges_are_kept(engine: Engine, client: TestClient,
+                                                                   staff: Staff) -> None:
+    def seed(session):  # type: ignore[no-untyped-def]
+        business = get_business(session, staff.business_id)
+        customer = make_customer(session, business, name="Acme Inc", currency="USD")
+        invoice = make_invoice(session, business, customer, total="200.00", rate="83.00")
+        return customer.id, invoice.id
+
+    customer_id, invoice_id = write(engine, seed)
+    signed_in(client, staff.emails["owner"])
+    page = client.get(f"/app/payments/new?customer_id={customer_id}")
+    # Remit has no rate feed: without a rate nothing can be suggested, and the form says where to give one.
+    assert page.status_code == 200
+    assert '<label for="exchange-rate">Exchange rate</label>' in page.text
+    assert "an exchange rate to INR is required for USD" in error_at(page.text, "exchange_rate")
+    form = {**inputs(page.text), "amount": "200.00", "exchange_rate": "83.50", "bank_charges": "2.50",
+            "rows-0-amount": "200.00"}
+    preview = client.post("/app/payments/new/preview", data=form)
+    assert preview.status_code == 200, preview.text
+    assert "$2.50" in preview.text and "83.50 INR for one USD" in preview.text
+    done = client.post("/app/payments", data=inputs(preview.text), follow_redirects=False)
+    assert done.status_code == 303
+    payment_id = int(done.headers["location"].rsplit("/", 1)[1])
+
+    def stored(session):  # type: ignore[no-untyped-def]
+        payment = get_payment(session, business_id=staff.business_id, payment_id=payment_id)
+        doc = get_document(session, business_id=staff.business_id, document_id=invoice_id)
+        return payment.amount_minor, payment.bank_charges_minor, payment.exchange_rate, doc.balance_due_minor
+
+    assert read(engine, stored) == (20000, 250, "83.5", 0)
