@@ -27,6 +27,7 @@ from remit.web import dashboard, login
 from remit.web import settings as settings_pages
 from remit.web import payments_list, record
 from remit.web import customers as customer_pages
+from remit.web import documents as document_pages
 from remit.web import payment_detail
 from remit.web.auth import LOGIN_PATH, SAFE_METHODS, LoginRequired, Refused, csrf_guard, safe_next
 from remit.web.pages import HERE, render
@@ -59,7 +60,7 @@ def web_app(*, engine: Engine, settings: Settings) -> FastAPI:
     app.state.login_throttle = LoginThrottle(per_email=settings.login_rate_limit_email,
                                              per_address=settings.login_rate_limit_address,
                                              storage_uri=settings.rate_limit_storage)
-    for router in (login.router, customer_pages.router, dashboard.router, settings_pages.router, record.router, payments_list.router, payment_detail.router):
+    for router in (login.router, customer_pages.router, document_pages.router, dashboard.router, settings_pages.router, record.router, payments_list.router, payment_detail.router):
         app.include_router(router)
     htmx = htmx_path()
     # Plain routes, outside FastAPI's dependencies: files need no session looked up.
