@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from remit import idempotency
 from remit.api.deps import engine_of
@@ -33,7 +35,7 @@ from remit.customers.models import Customer
 from remit.customers.service import get_customer
 from remit.db import read_session, write
 from remit.documents.models import Document
-from remit.errors import IdempotencyKeyReused, RemitError
+from remit.errors import IdempotencyKeyInFlight, IdempotencyKeyReused, RemitError
 from remit.money import format_minor, parse_minor
 from remit.payments.models import CHANNELS
 from remit.payments.service import AllocationInput, PaymentInput, Preview, preview_payment, record_payment
@@ -51,6 +53,8 @@ CHANNEL = "web" if "web" in CHANNELS else "native"
 DEDUCTIONS = (("discount", "Discount"), ("tax_withheld", "TDS"), ("rounding", "Rounding"), ("write_off", "Write-off"))
 ROW_FIELDS = ("amount",) + tuple(name for name, _ in DEDUCTIONS)
 MAX_ROWS = 500
+# How long a second submit of the same form waits for the first to be recorded.
+WAIT_FOR_FIRST_S = 10.0
 # The payment's own fields, named on the form as the engine names them in its errors.
 SIMPLE_FIELDS = ("amount", "bank_charges", "exchange_rate", "payment_date", "deposit_account_id", "reference",
                  "notes")
@@ -345,43 +349,68 @@ def new_payment(request: Request, visitor: Accountant,
     return _page(request, visitor, entered, preview=preview, errors=errors)
 
 
-async def _posted(request: Request, visitor: Visitor) -> Entered:
-    form = await request.form()
+def _posted(request: Request, visitor: Visitor, form: FormData) -> Entered:
     return _read(request, lambda session: _entered(session, visitor, form))
 
 
-@router.post("/payments/new/suggest", name="suggest_allocation")
-async def suggest(request: Request, visitor: Accountant) -> Response:
-    """Spread the amount received over the open documents again, oldest due first."""
-    entered = await _posted(request, visitor)
+def _suggest_page(request: Request, visitor: Visitor, form: FormData) -> Response:
+    entered = _posted(request, visitor, form)
     preview, errors = _read(request, lambda session: _suggest(session, visitor, entered))
     return _page(request, visitor, entered, preview=preview, errors=errors, status=422 if errors else 200)
 
 
-@router.post("/payments/new/totals", name="payment_totals")
-async def totals(request: Request, visitor: Accountant) -> Response:
-    """The live totals as the rows stand, and each field's error (swapped in next to it by htmx)."""
-    entered = await _posted(request, visitor)
+def _totals_part(request: Request, visitor: Visitor, form: FormData) -> Response:
+    entered = _posted(request, visitor, form)
     preview, errors = _read(request, lambda session: _preview(session, visitor, entered))
     # 200 even with errors: htmx swaps only successful answers, and the errors are the news here.
     return _page(request, visitor, entered, preview=preview, errors=errors, template="record_totals.html")
 
 
-@router.post("/payments/new/edit", name="edit_new_payment")
-async def back_to_edit(request: Request, visitor: Accountant) -> Response:
-    entered = await _posted(request, visitor)
+def _edit_page(request: Request, visitor: Visitor, form: FormData) -> Response:
+    entered = _posted(request, visitor, form)
     preview, errors = _read(request, lambda session: _preview(session, visitor, entered))
     return _page(request, visitor, entered, preview=preview, errors=errors)
+
+
+def _preview_page(request: Request, visitor: Visitor, form: FormData) -> Response:
+    entered = _posted(request, visitor, form)
+    preview, errors = _read(request, lambda session: _preview(session, visitor, entered))
+    if preview is None:
+        return _page(request, visitor, entered, preview=None, errors=errors, status=422)
+    return _page(request, visitor, entered, preview=preview, errors={}, template="record_preview.html")
+
+
+# The rows are numbered fields, which FastAPI's Form parameters cannot declare: these routes read the form
+# themselves, then do the rest (database work, all blocking) in the thread pool, as a plain ``def`` route would.
+
+@router.post("/payments/new/suggest", name="suggest_allocation")
+async def suggest(request: Request, visitor: Accountant) -> Response:
+    """Spread the amount received over the open documents again, oldest due first."""
+    return await run_in_threadpool(_suggest_page, request, visitor, await request.form())
+
+
+@router.post("/payments/new/totals", name="payment_totals")
+async def totals(request: Request, visitor: Accountant) -> Response:
+    """The live totals as the rows stand, and each field's error (swapped in next to it by htmx)."""
+    return await run_in_threadpool(_totals_part, request, visitor, await request.form())
+
+
+@router.post("/payments/new/edit", name="edit_new_payment")
+async def back_to_edit(request: Request, visitor: Accountant) -> Response:
+    return await run_in_threadpool(_edit_page, request, visitor, await request.form())
 
 
 @router.post("/payments/new/preview", name="preview_payment")
 async def preview_page(request: Request, visitor: Accountant) -> Response:
     """Exactly what "Record payment" will write, from the engine; nothing is written here."""
-    entered = await _posted(request, visitor)
-    preview, errors = _read(request, lambda session: _preview(session, visitor, entered))
-    if preview is None:
-        return _page(request, visitor, entered, preview=None, errors=errors, status=422)
-    return _page(request, visitor, entered, preview=preview, errors={}, template="record_preview.html")
+    return await run_in_threadpool(_preview_page, request, visitor, await request.form())
+
+
+@router.post("/payments", name="create_payment")
+async def create(request: Request, visitor: Accountant) -> Response:
+    """Record the payment and go to its page. The form's idempotency key makes a second submit of the same
+    form (a double click, a reload) go to the payment the first one recorded."""
+    return await run_in_threadpool(_record, request, visitor, await request.form())
 
 
 def _fingerprint(form: FormData) -> str:
@@ -404,6 +433,19 @@ def _claim(engine: Engine, business_id: int, key: str, fingerprint: str) -> int 
         return write(engine, take, attempts=attempts)
 
 
+def _claim_waiting(engine: Engine, business_id: int, key: str, fingerprint: str) -> int | idempotency.StoredResponse:
+    """A double click sends the form twice, and the browser shows the answer to the second: rather than a
+    "still running" page, the second waits for the first to finish and then goes where it went."""
+    deadline = time.monotonic() + WAIT_FOR_FIRST_S
+    while True:
+        try:
+            return _claim(engine, business_id, key, fingerprint)
+        except IdempotencyKeyInFlight:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
+
+
 def _release(engine: Engine, claimed: int) -> None:
     try:
         write(engine, lambda session: idempotency.release(session, claim_id=claimed),
@@ -412,12 +454,8 @@ def _release(engine: Engine, claimed: int) -> None:
         log.warning("could not release idempotency claim %s; it expires as stale", claimed)
 
 
-@router.post("/payments", name="create_payment")
-async def create(request: Request, visitor: Accountant) -> Response:
-    """Record the payment and go to its page. The form's idempotency key makes a second submit of the same
-    form (a double click, a reload) go to the payment the first one recorded."""
-    form = await request.form()
-    entered = _read(request, lambda session: _entered(session, visitor, form))
+def _record(request: Request, visitor: Visitor, form: FormData) -> Response:
+    entered = _posted(request, visitor, form)
     engine = engine_of(request)
     if entered.customer_id is None:
         return _page(request, visitor, entered, preview=None, errors={"customer_id": "Choose the customer who paid."},
@@ -429,8 +467,10 @@ async def create(request: Request, visitor: Accountant) -> Response:
     key = entered.idempotency_key
     claimed: int | idempotency.StoredResponse | None = None
     if key:
+        # The web's keys are the user's own, apart from the API's Idempotency-Keys in the same table.
+        key = f"web:{visitor.user_id}:{key}"
         try:
-            claimed = _claim(engine, visitor.business_id, key, _fingerprint(form))
+            claimed = _claim_waiting(engine, visitor.business_id, key, _fingerprint(form))
         except IdempotencyKeyReused:
             return render(request, "message.html", visitor=visitor, status=409, title="This form was already used",
                           message="This form already recorded a payment, and what it says now is different, so "

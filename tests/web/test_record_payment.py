@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -18,7 +19,7 @@ from remit.documents.service import get_document
 from remit.payments.models import Payment
 from remit.payments.service import get_payment, payment_allocations
 from tests.factories import make_customer, make_invoice, read, row_counts
-from tests.web.conftest import Staff, new_client, signed_in
+from tests.web.conftest import Staff, csrf_of, new_client, signed_in
 
 _INPUT = re.compile(r"<input\b[^>]*>")
 _ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
@@ -271,3 +272,38 @@ def test_a_foreign_customer_needs_a_rate_and_bank_charges_are_kept(engine: Engin
         return payment.amount_minor, payment.bank_charges_minor, payment.exchange_rate, doc.balance_due_minor
 
     assert read(engine, stored) == (20000, 250, "83.5", 0)
+
+
+def test_two_submits_at_once_record_one_payment_and_both_go_to_it(engine: Engine, staff: Staff,
+                                                                  books: Books) -> None:
+    """A double click: the second submit arrives while the first is recording, waits for it, and goes where
+    it went (the browser shows the second answer, so an "in flight" refusal would hide the payment)."""
+    browsers = [new_client(engine), new_client(engine)]
+    answers: list = [None, None]
+    try:
+        for browser in browsers:
+            browser.__enter__()
+            signed_in(browser, staff.emails["accountant"])
+        preview = browsers[0].post("/app/payments/new/preview", data=open_form(browsers[0], books, "300.00"))
+        carried = inputs(preview.text)
+        start = threading.Barrier(2)
+
+        def submit(index: int) -> None:
+            form = {**carried, "csrf_token": csrf_of(browsers[index].get("/app/").text)}
+            start.wait()
+            answers[index] = browsers[index].post("/app/payments", data=form, follow_redirects=False)
+
+        threads = [threading.Thread(target=submit, args=(index,)) for index in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        for browser in browsers:
+            browser.__exit__(None, None, None)
+    assert [answer.status_code for answer in answers] == [303, 303], [answer.text for answer in answers]
+    assert answers[0].headers["location"] == answers[1].headers["location"]
+    number = read(engine, lambda s: s.execute(select(func.count(Payment.id))
+                                              .where(Payment.business_id == staff.business_id)).scalar_one())
+    assert number == 1
+    assert money_state(engine, staff, books)[:2] == (70000, 50000)
