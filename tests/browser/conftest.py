@@ -179,3 +179,9 @@ def shown_amount(scope: Page | Locator, term: str) -> str:
     found = facts(scope)
     assert term in found, f"no {term!r} among {sorted(found)}"
     return found[term].strip()
+
+
+def figure(page: Page, title: str, currency: str) -> str:
+    """A figure card (the dashboard's, a customer's): the amount in ``currency`` under the heading ``title``."""
+    card = page.get_by_role("heading", level=3, name=title, exact=True).locator("xpath=..")
+    return shown_amount(card, currency)
