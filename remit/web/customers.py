@@ -89,8 +89,12 @@ def customers_page(request: Request, visitor: Viewer,
     # Walking back, "more" means more before this page; the page we came from is always after it.
     next_after = customers[-1].id if customers and (backwards or more) else None
     previous_before = customers[0].id if customers and (after is not None or (backwards and more)) else None
-    return render(request, "customers.html", visitor=visitor, section="customers", customers=customers, q=search,
-                  next_after=next_after, previous_before=previous_before)
+    # htmx swapping the results as the user types needs only them; a history restore wants the whole page.
+    partial = (request.headers.get("HX-Target") == "customer-results"
+               and not request.headers.get("HX-History-Restore-Request"))
+    return render(request, "customers_results.html" if partial else "customers.html", visitor=visitor,
+                  section="customers", customers=customers, q=search, next_after=next_after,
+                  previous_before=previous_before)
 
 
 def _first_day(session: Session, business_id: int, customer_id: int, today: date) -> date:

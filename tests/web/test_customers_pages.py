@@ -142,10 +142,15 @@ def test_the_search_is_a_plain_form_that_htmx_runs_as_the_user_types(client: Tes
     assert 'id="customer-search" name="q"' in form and '<button type="submit">Search</button>' in form
     assert 'hx-trigger="input changed delay:300ms"' in form and 'hx-get="/app/customers"' in form
     assert 'hx-target="#customer-results"' in form and 'hx-select="#customer-results"' in form
-    # What htmx fetches holds the results it selects.
-    swapped = client.get("/app/customers?q=bharat", headers={"HX-Request": "true"}).text
-    results = swapped.split('<section id="customer-results"')[1].split("</section>")[0]
-    assert f'<tr id="customer-{books.bharat}">' in results and f'<tr id="customer-{books.asha}">' not in results
+    # What htmx fetches for the results is the results alone; restoring history gets the whole page.
+    htmx = {"HX-Request": "true", "HX-Target": "customer-results", "HX-Trigger": "customer-search"}
+    swapped = client.get("/app/customers?q=bharat", headers=htmx)
+    assert swapped.status_code == 200 and swapped.text.startswith('<section id="customer-results"')
+    assert "<html" not in swapped.text and "Sign out" not in swapped.text
+    assert f'<tr id="customer-{books.bharat}">' in swapped.text
+    assert f'<tr id="customer-{books.asha}">' not in swapped.text
+    restored = client.get("/app/customers?q=bharat", headers={**htmx, "HX-History-Restore-Request": "true"})
+    assert "<html" in restored.text and f'<tr id="customer-{books.bharat}">' in restored.text
 
 
 def test_next_and_previous_walk_every_customer_once_in_name_order(engine: Engine, client: TestClient,
