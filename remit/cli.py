@@ -101,8 +101,10 @@ def serve(
     # With one worker uvicorn imports the app in this process, where the settings were already read.
     get_settings.cache_clear()
     try:
-        # An import string, not the app object: uvicorn needs it to start more than one worker.
-        uvicorn.run("remit.api.app:app", host=host, port=port, workers=workers)
+        # An import string, not the app object: uvicorn needs it to start more than one worker. A new worker
+        # answers uvicorn's health check only once it has imported everything; on a busy two-core machine
+        # that took more than the default 5 s, and uvicorn killed and restarted workers in a loop.
+        uvicorn.run("remit.api.app:app", host=host, port=port, workers=workers, timeout_worker_healthcheck=30)
     finally:
         for name, value in before.items():
             if value is None:

@@ -10,9 +10,7 @@ in id order and a deadlock or serialization failure is retried here.
 from __future__ import annotations
 
 import random
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -26,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Session
 from remit.days import refuse_days_out_of_range
 from remit.errors import DatabaseUnavailable, WriteContention
 from remit.text import refuse_control_text
+from remit.writer_queue import WriterQueue
 
 T = TypeVar("T")
 
@@ -83,61 +82,18 @@ def make_engine(url: str, *, lock_timeout_ms: int = 5000, pool_size: int = 10,
     url = normalise_url(url)
     pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": pool_timeout_s}
     if url.startswith("sqlite"):
-        in_memory = make_url(url).database in (None, "", ":memory:")
+        path = make_url(url).database
+        in_memory = path in (None, "", ":memory:")
         engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000}, **({} if in_memory else pool))
         # An in-memory database is one shared connection: there is nothing to queue for.
-        _configure_sqlite(engine, lock_timeout_ms, queue_writers=not in_memory)
+        _configure_sqlite(engine, lock_timeout_ms, database_path=None if in_memory else path)
         return engine
     return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={int(lock_timeout_ms)}"},
                          **pool)
 
 
-class _WriterQueue:
-    """One writing transaction at a time per process, in arrival order, before SQLite's own write lock.
-
-    SQLite's busy handler makes a waiting writer sleep (1, 2, 5 ... 100 ms) and look again, so threads of
-    one server racing for the lock mostly sleep through the moments it is free: under load some waited the
-    whole busy timeout while the database sat idle. Here they queue, first come first served, and each turn
-    is handed to the next waiter at once; only one writer per process meets the others at SQLite's lock.
-    A turn belongs to a connection, from its BEGIN IMMEDIATE until it goes back to the pool, so a
-    transaction's COMMIT is finished before the next one begins.
-    """
-
-    def __init__(self, timeout_s: float) -> None:
-        self._mutex = threading.Lock()
-        self._waiting: deque[tuple[threading.Event, object]] = deque()
-        self._holder: object | None = None
-        self._timeout_s = timeout_s
-
-    def take(self, dbapi_connection: object) -> None:
-        with self._mutex:
-            if self._holder is dbapi_connection:
-                return
-            if self._holder is None and not self._waiting:
-                self._holder = dbapi_connection
-                return
-            place = (threading.Event(), dbapi_connection)
-            self._waiting.append(place)
-        if place[0].wait(self._timeout_s):
-            return
-        with self._mutex:
-            if self._holder is dbapi_connection:  # handed over just as the wait ran out
-                return
-            self._waiting.remove(place)
-        raise RetryTransaction("other writers of this process held the database past the lock timeout")
-
-    def give_back(self, dbapi_connection: object) -> None:
-        with self._mutex:
-            if self._holder is not dbapi_connection:
-                return
-            self._holder = None
-            if self._waiting:
-                turn, self._holder = self._waiting.popleft()
-                turn.set()
-
-
-def _configure_sqlite(engine: Engine, lock_timeout_ms: int, *, queue_writers: bool) -> None:
-    writers = _WriterQueue(lock_timeout_ms / 1000) if queue_writers else None
+def _configure_sqlite(engine: Engine, lock_timeout_ms: int, *, database_path: str | None) -> None:
+    writers = None if database_path is None else WriterQueue(database_path, lock_timeout_ms / 1000)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -160,7 +116,8 @@ def _configure_sqlite(engine: Engine, lock_timeout_ms: int, *, queue_writers: bo
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             return
         dbapi_connection = connection.connection.dbapi_connection
-        writers.take(dbapi_connection)
+        if not writers.take(dbapi_connection):
+            raise RetryTransaction("other writers held the database past the lock timeout")
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
 
@@ -100,6 +101,21 @@ def test_writers_of_one_server_queue_instead_of_waiting_out_the_lock_timeout(tmp
         write(engine, lambda session: (session.execute(text("INSERT INTO tally VALUES (0, 0)")), 1 / 0))
     assert write(engine, lambda session: session.execute(text("SELECT count(*) FROM tally")).scalar(),
                  attempts=1) == 60
+    engine.dispose()
+
+
+def test_writers_of_other_processes_wait_at_the_file_beside_the_database(tmp_path):
+    """Another process (a second server worker, the CLI) holding the writers' file lock keeps this one's
+    writers out until it lets go, and they are refused as contention in the meantime, not left hanging."""
+    path = tmp_path / "gate.db"
+    engine = make_engine(f"sqlite:///{path}", lock_timeout_ms=100)
+    migrate(engine)
+    with open(f"{path}.writers", "ab") as other_process:
+        fcntl.flock(other_process, fcntl.LOCK_EX)
+        with pytest.raises(WriteContention):
+            write(engine, lambda s: s.execute(text("SELECT 1")), attempts=1)
+        fcntl.flock(other_process, fcntl.LOCK_UN)
+    assert write(engine, lambda s: s.execute(text("SELECT 7")).scalar(), attempts=1) == 7
     engine.dispose()
 
 
