@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from remit.api.deps import Paging, engine_of
 from remit.api.filters import any_contains
 from remit.api.pagination import Sort, paginate
+from remit.api.problems import ParameterInvalid
 from remit.api.routes.pdfs import _inline as inline_pdf
 from remit.api.schemas.common import ObjectId
 from remit.api.schemas.values import DayFilter
@@ -51,6 +52,35 @@ class CustomerRow:
     credit_minor: int
 
 
+@dataclass(frozen=True, slots=True)
+class CursorPage:
+    """One page of a list, and the cursors of the "Previous" and "Next" links (None: no such link)."""
+
+    rows: list[Any]
+    previous_before: int | None
+    next_after: int | None
+
+
+def cursor_page(session: Session, stmt: Select, *, id_column: Any, sort: Sort, size: int, after: int | None,
+                before: int | None) -> CursorPage:
+    """The API's cursor pagination for a page of links: ``after`` walks forward, ``before`` back."""
+    backwards = after is None and before is not None
+    try:
+        rows, more = paginate(session, stmt, id_column=id_column, sort=sort,
+                              paging=Paging(limit=size, starting_after=after,
+                                            ending_before=before if backwards else None))
+    except ParameterInvalid:
+        # A link whose row has gone (or never was in this list) starts the list again rather than failing.
+        after, backwards = None, False
+        rows, more = paginate(session, stmt, id_column=id_column, sort=sort,
+                              paging=Paging(limit=size, starting_after=None, ending_before=None))
+    if not rows:
+        return CursorPage([], None, None)
+    # Walking back, "more" means more before this page; the page we came from is always after it.
+    return CursorPage(rows, previous_before=rows[0].id if after is not None or (backwards and more) else None,
+                      next_after=rows[-1].id if backwards or more else None)
+
+
 def _totals(session: Session, business_id: int, ids: list[int]) -> dict[int, tuple[int, int]]:
     """(outstanding, unused credit) for each customer of one page, in two grouped reads: the same sums as
     ``customer_totals`` gives one customer."""
@@ -79,22 +109,17 @@ def customers_page(request: Request, visitor: Viewer,
     if search:
         stmt = stmt.where(any_contains(search, Customer.name, Customer.email, Customer.company_name, Customer.phone))
     with read_session(engine_of(request)) as session:
-        rows, more = paginate(session, stmt, id_column=Customer.id, sort=BY_NAME,
-                              paging=Paging(limit=PAGE_SIZE, starting_after=after,
-                                            ending_before=None if after is not None else before))
-        totals = _totals(session, visitor.business_id, [customer.id for customer in rows])
+        found = cursor_page(session, stmt, id_column=Customer.id, sort=BY_NAME, size=PAGE_SIZE, after=after,
+                            before=before)
+        totals = _totals(session, visitor.business_id, [customer.id for customer in found.rows])
         customers = [CustomerRow(c.id, c.name, c.email, c.company_name, c.currency, c.active, *totals[c.id])
-                     for c in rows]
-    backwards = after is None and before is not None
-    # Walking back, "more" means more before this page; the page we came from is always after it.
-    next_after = customers[-1].id if customers and (backwards or more) else None
-    previous_before = customers[0].id if customers and (after is not None or (backwards and more)) else None
+                     for c in found.rows]
     # htmx swapping the results as the user types needs only them; a history restore wants the whole page.
     partial = (request.headers.get("HX-Target") == "customer-results"
                and not request.headers.get("HX-History-Restore-Request"))
     return render(request, "customers_results.html" if partial else "customers.html", visitor=visitor,
-                  section="customers", customers=customers, q=search, next_after=next_after,
-                  previous_before=previous_before)
+                  section="customers", customers=customers, q=search, next_after=found.next_after,
+                  previous_before=found.previous_before)
 
 
 def _first_day(session: Session, business_id: int, customer_id: int, today: date) -> date:

@@ -11,9 +11,9 @@ from fastapi.responses import Response
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from remit.api.deps import Paging, engine_of
+from remit.api.deps import engine_of
 from remit.api.filters import text_filters
-from remit.api.pagination import Sort, paginate
+from remit.api.pagination import Sort
 from remit.api.routes.documents import UNPAYABLE
 from remit.api.schemas.common import ObjectId
 from remit.businesses.service import get_business
@@ -25,6 +25,7 @@ from remit.documents.models import KINDS, STATUSES, Document
 from remit.documents.service import get_document, payment_log
 from remit.timestamps import today_in
 from remit.web.auth import Viewer
+from remit.web.customers import CursorPage, cursor_page
 from remit.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -130,25 +131,21 @@ def documents_page(
         conditions = _conditions(session, business_id, filters, errors)
         only_customer = (get_customer(session, business_id=business_id, customer_id=customer_id)
                          if customer_id is not None else None)
-        rows: list = []
-        more = False
+        found = CursorPage([], None, None)
         if not errors:
             stmt = select(Document).where(*conditions)
             if filters.customer:
                 stmt = stmt.join(Customer, Customer.id == Document.customer_id)
-            rows, more = paginate(session, stmt, id_column=Document.id, sort=NEWEST_FIRST,
-                                  paging=Paging(limit=PAGE_SIZE, starting_after=after,
-                                                ending_before=None if after is not None else before))
+            found = cursor_page(session, stmt, id_column=Document.id, sort=NEWEST_FIRST, size=PAGE_SIZE, after=after,
+                                before=before)
+        rows = found.rows
         names = dict(session.execute(select(Customer.id, Customer.name).where(
             Customer.business_id == business_id, Customer.id.in_({doc.customer_id for doc in rows}))).all()
             ) if rows else {}
-        backwards = after is None and before is not None
-        next_after = rows[-1].id if rows and (backwards or more) else None
-        previous_before = rows[0].id if rows and (after is not None or (backwards and more)) else None
         return render(request, "documents.html", visitor=visitor, section="documents", documents=rows,
                       names=names, filters=filters, errors=errors, only_customer=only_customer,
-                      kinds=KIND_LABELS, statuses=STATUS_LABELS, next_after=next_after,
-                      previous_before=previous_before, status=422 if errors else 200)
+                      kinds=KIND_LABELS, statuses=STATUS_LABELS, next_after=found.next_after,
+                      previous_before=found.previous_before, status=422 if errors else 200)
 
 
 @router.get("/documents/{document_id}", name="document")

@@ -185,6 +185,12 @@ def test_next_and_previous_walk_every_customer_once_in_name_order(engine: Engine
     assert 'rel="prev"' not in client.get("/app/customers").text
     searched = client.get("/app/customers?q=a").text
     assert "q=a&amp;after=" in searched
+    # A cursor that is no row of this list (another business's customer) starts the list again.
+    for cursor in (f"after={books.other_customer}", f"before={books.other_customer}"):
+        again = client.get(f"/app/customers?{cursor}")
+        assert again.status_code == 200
+        assert re.findall(r'<a href="/app/customers/\d+">([^<]+)</a>', again.text) == ["Asha Stores",
+                                                                                      "Bharat Hardware"]
 
 
 def test_the_customer_page_shows_what_they_owe_hold_and_did(client: TestClient, staff: Staff, books: Books) -> None:

@@ -126,6 +126,9 @@ def test_next_and_previous_walk_every_document_once_and_keep_the_filters(engine:
     assert back is not None
     assert listed(client.get(back.group(1).replace("&amp;", "&")).text) == [books.fresh_number,
                                                                           books.hinges_number]
+    # A cursor outside the list (a document this filter leaves out) starts the list again.
+    assert listed(client.get(f"/app/documents?kind=quote&after={books.late}").text) == []
+    assert listed(client.get(f"/app/documents?status=open&after={books.late}").text) == [extra[1], extra[0]]
 
 
 def test_the_document_page_shows_lines_totals_and_balance_due(client: TestClient, staff: Staff,
