@@ -18,17 +18,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.staticfiles import StaticFiles
 
 from remit.config import Settings
 from remit.errors import RemitError
 from remit.users.passwords import spend_as_long_as_a_check
-from remit.web import dashboard, login
-from remit.web import settings as settings_pages
-from remit.web import payments_list, record
 from remit.web import customers as customer_pages
+from remit.web import dashboard, login, payment_detail, payments_list, record
 from remit.web import documents as document_pages
-from remit.web import payment_detail
+from remit.web import settings as settings_pages
 from remit.web.auth import LOGIN_PATH, SAFE_METHODS, LoginRequired, Refused, csrf_guard, safe_next
 from remit.web.pages import HERE, render
 from remit.web.throttle import LoginThrottle
@@ -107,6 +106,12 @@ def _install_answers(app: FastAPI) -> None:
         return render(request, "message.html", visitor=None, status=400, title="Cannot read this request",
                       message="A value in the address or the form is not one this page takes (a day is written "
                               "YYYY-MM-DD). Go back and check it.")
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(_request: Request, _exc: ClientDisconnect) -> Response:
+        # The browser dropped the request (htmx cancels a live-totals post when the next keystroke comes)
+        # while its form was being read: nothing was done, and no one is left to answer.
+        return Response(status_code=499)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception) -> Response:
