@@ -59,7 +59,8 @@ def web_app(*, engine: Engine, settings: Settings) -> FastAPI:
     app.state.login_throttle = LoginThrottle(per_email=settings.login_rate_limit_email,
                                              per_address=settings.login_rate_limit_address,
                                              storage_uri=settings.rate_limit_storage)
-    for router in (login.router, customer_pages.router, document_pages.router, dashboard.router, settings_pages.router, record.router, payments_list.router, payment_detail.router):
+    for router in (login.router, dashboard.router, customer_pages.router, document_pages.router, record.router,
+                   payments_list.router, payment_detail.router, settings_pages.router):
         app.include_router(router)
     htmx = htmx_path()
     # Plain routes, outside FastAPI's dependencies: files need no session looked up.
