@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import event, select
+from sqlalchemy import ColumnElement, and_, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from remit.businesses.models import Business, Location
@@ -40,6 +40,14 @@ from remit.tenancy import owned
 from remit.timestamps import today_in, utcnow
 
 _STATUS_AT_START = "remit.document_status_at_start"
+# Documents that take no money: not issued yet, or voided.
+UNPAYABLE = ("void", "draft", "quote")
+
+
+def overdue(today: date) -> ColumnElement[bool]:
+    """What "overdue" means on every surface: past its due date with a balance, and payable."""
+    return and_(Document.due_date.is_not(None), Document.due_date < today, Document.balance_due_minor > 0,
+                Document.status.not_in(UNPAYABLE))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,13 @@ GREY = (90, 90, 90)
 RED = (180, 0, 0)
 
 
+def inline_disposition(filename: str) -> str:
+    """The Content-Disposition that shows a PDF in the browser, saved as ``filename``. Numbers may come from
+    an import: anything but plain characters would break the quoted header value."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in filename)
+    return f'inline; filename="{safe}"'
+
+
 def printable(text: object) -> str:
     """The text as the page can print it: control characters (a newline in a stored memo) become spaces, a
     letter outside Windows-1252 loses its accent when that brings it in ("Ą" -> "A"), and anything else

@@ -15,15 +15,15 @@ from remit.api.deps import Paging, engine_of
 from remit.api.filters import any_contains
 from remit.api.pagination import Sort, paginate
 from remit.api.problems import ParameterInvalid
-from remit.api.routes.pdfs import _inline as inline_pdf
 from remit.api.schemas.common import ObjectId
 from remit.api.schemas.values import DayFilter
 from remit.businesses.service import get_business
 from remit.customers.models import Customer
-from remit.customers.service import ISSUED_OPEN, customer_totals, get_customer
+from remit.customers.service import customer_totals, get_customer, totals_by_customer
 from remit.db import read_session
 from remit.documents.models import Document
 from remit.payments.models import Payment
+from remit.reports.pdf import inline_disposition
 from remit.reports.statement import customer_statement
 from remit.reports.statement_pdf import render_statement, statement_filename
 from remit.timestamps import today_in
@@ -81,24 +81,6 @@ def cursor_page(session: Session, stmt: Select, *, id_column: Any, sort: Sort, s
                       next_after=rows[-1].id if backwards or more else None)
 
 
-def _totals(session: Session, business_id: int, ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(outstanding, unused credit) for each customer of one page, in two grouped reads: the same sums as
-    ``customer_totals`` gives one customer."""
-    if not ids:
-        return {}
-    owed = dict(session.execute(
-        select(Document.customer_id, func.sum(Document.balance_due_minor))
-        .where(Document.business_id == business_id, Document.customer_id.in_(ids),
-               Document.status.in_(ISSUED_OPEN))
-        .group_by(Document.customer_id)).all())
-    held = dict(session.execute(
-        select(Payment.customer_id, func.sum(Payment.unused_minor))
-        .where(Payment.business_id == business_id, Payment.customer_id.in_(ids), Payment.status == "posted",
-               Payment.unused_minor > literal_column("0"))
-        .group_by(Payment.customer_id)).all())
-    return {customer_id: (int(owed.get(customer_id, 0)), int(held.get(customer_id, 0))) for customer_id in ids}
-
-
 @router.get("/customers", name="customers")
 def customers_page(request: Request, visitor: Viewer,
                    q: Annotated[str, Query(max_length=200)] = "",
@@ -111,7 +93,8 @@ def customers_page(request: Request, visitor: Viewer,
     with read_session(engine_of(request)) as session:
         found = cursor_page(session, stmt, id_column=Customer.id, sort=BY_NAME, size=PAGE_SIZE, after=after,
                             before=before)
-        totals = _totals(session, visitor.business_id, [customer.id for customer in found.rows])
+        totals = totals_by_customer(session, business_id=visitor.business_id,
+                                    customer_ids=[customer.id for customer in found.rows])
         customers = [CustomerRow(c.id, c.name, c.email, c.company_name, c.currency, c.active, *totals[c.id])
                      for c in found.rows]
     # htmx swapping the results as the user types needs only them; a history restore wants the whole page.
@@ -171,4 +154,6 @@ def statement_pdf(request: Request, visitor: Viewer, customer_id: ObjectId,
         since = date_from or _first_day(session, business_id, customer_id, until)
         statement = customer_statement(session, business_id=business_id, customer_id=customer_id,
                                        date_from=since, date_to=until)
-        return inline_pdf(statement_filename(statement), render_statement(statement, business_name=business.name))
+        data = render_statement(statement, business_name=business.name)
+    return Response(data, media_type="application/pdf",
+                    headers={"Content-Disposition": inline_disposition(statement_filename(statement))})

@@ -8,13 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from remit.api.deps import engine_of
 from remit.api.filters import text_filters
 from remit.api.pagination import Sort
-from remit.api.routes.documents import UNPAYABLE
 from remit.api.schemas.common import ObjectId
 from remit.businesses.service import get_business
 from remit.customers.models import Customer
@@ -23,6 +22,7 @@ from remit.db import read_session
 from remit.days import FIRST_DAY, LAST_DAY
 from remit.documents.models import KINDS, STATUSES, Document
 from remit.documents.service import get_document, payment_log
+from remit.documents.service import overdue as past_due
 from remit.timestamps import today_in
 from remit.web.auth import Viewer
 from remit.web.customers import CursorPage, cursor_page
@@ -100,10 +100,9 @@ def _conditions(session: Session, business_id: int, filters: Filters, errors: di
     if since is not None and until is not None and until < since:
         errors["date_to"] = "Issued until must not be before issued from."
     if filters.overdue:
-        # The API's meaning of overdue (GET /v1/documents?overdue=true): past due, a balance, and payable.
+        # The meaning GET /v1/documents?overdue=true has: past due, a balance, and payable.
         today = today_in(get_business(session, business_id).timezone)
-        conditions.append(and_(Document.due_date.is_not(None), Document.due_date < today,
-                               Document.balance_due_minor > 0, Document.status.not_in(UNPAYABLE)))
+        conditions.append(past_due(today))
     return conditions
 
 

@@ -40,6 +40,7 @@ from remit.errors import InvalidInput, NotFound, RemitError
 from remit.payments import credits
 from remit.payments.models import Allocation, CreditApplication, Payment, Refund
 from remit.payments.service import approve_payment, get_payment, reject_payment, void_payment
+from remit.reports.pdf import inline_disposition
 from remit.reports.receipt_pdf import receipt_filename, receipt_pdf
 from remit.timestamps import today_in
 from remit.users.service import Visitor, can
@@ -189,9 +190,7 @@ def receipt(request: Request, visitor: Viewer, payment_id: int) -> Response:
         payment = get_payment(session, business_id=visitor.business_id, payment_id=payment_id)
         data = receipt_pdf(session, business_id=visitor.business_id, payment_id=payment_id)
         name = receipt_filename(payment)
-    # Numbers may come from an import; anything but plain characters would break the quoted header value.
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)
-    return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{safe}"'})
+    return Response(data, media_type="application/pdf", headers={"Content-Disposition": inline_disposition(name)})
 
 
 @router.get("/payments/{payment_id:int}/void", name="confirm_void")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
 from fastapi.responses import Response
-from sqlalchemy import Select, and_, func, not_, select
+from sqlalchemy import Select, func, not_, select
 from sqlalchemy.orm import Session
 
 from remit.api.deps import CallerDep, IdempotencyDep, IfMatch, PagingDep, expected_version
@@ -47,7 +46,6 @@ SORTS = {
     "balance_due": Document.balance_due_minor,
 }
 SortBy = sort_choices(SORTS)
-UNPAYABLE = ("void", "draft", "quote")
 
 
 def _reply(doc: Document, status: int = 200) -> Reply:
@@ -69,11 +67,6 @@ def create_document(body: DocumentCreate, caller: CallerDep, key: IdempotencyDep
             notes=body.notes, location_id=body.location_id, metadata=body.metadata), status=201)
 
     return mutate(caller, key, work)
-
-
-def _overdue(today: date) -> object:
-    return and_(Document.due_date.is_not(None), Document.due_date < today, Document.balance_due_minor > 0,
-                Document.status.not_in(UNPAYABLE))
 
 
 @router.get("", response_model=Page[DocumentPublic], responses=responses(400))
@@ -118,7 +111,7 @@ def list_documents(
         if search_text:
             stmt = stmt.where(any_contains(search_text, Document.number, Document.reference))
         if overdue is not None:
-            condition = _overdue(today_in(get_business(s, business_id).timezone))
+            condition = service.overdue(today_in(get_business(s, business_id).timezone))
             stmt = stmt.where(condition if overdue else not_(condition))
         if balance_due_greater_than is not None:
             stmt = stmt.where(amount_filter(Document.balance_due_minor, Document.currency, "gt",

@@ -18,6 +18,7 @@ from remit.api.schemas.values import DayFilter
 from remit.businesses.service import get_business
 from remit.db import read_session
 from remit.payments.service import get_payment
+from remit.reports.pdf import inline_disposition
 from remit.reports.receipt_pdf import receipt_filename, receipt_pdf
 from remit.reports.statement import customer_statement
 from remit.reports.statement_pdf import render_statement, statement_filename
@@ -35,9 +36,7 @@ def _pdf_answer(what: str) -> dict[int | str, dict[str, Any]]:
 
 
 def _inline(filename: str, data: bytes) -> PdfResponse:
-    # Numbers may come from an import; anything but plain characters would break the quoted header value.
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in filename)
-    return PdfResponse(data, headers={"Content-Disposition": f'inline; filename="{safe}"'})
+    return PdfResponse(data, headers={"Content-Disposition": inline_disposition(filename)})
 
 
 @router.get("/payments/{payment_id}/receipt.pdf", response_class=PdfResponse,
