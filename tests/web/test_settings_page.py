@@ -114,7 +114,14 @@ def test_an_over_precise_tolerance_is_refused_beside_its_field_and_nothing_chang
     blank = client.post(f"{SETTINGS}/business", data={"name": "  ", "write_off_tolerance": "1",
                                                       "csrf_token": csrf})
     assert blank.status_code == 422 and 'id="business-name-error"' in blank.text
-    assert business_of(engine, staff).name == before.name
+    long = client.post(f"{SETTINGS}/business", data={"name": "A" * 201, "write_off_tolerance": "1",
+                                                     "csrf_token": csrf})
+    assert long.status_code == 422 and "at most 200 characters" in long.text
+    unknown = client.post(f"{SETTINGS}/business", data={"name": "Renamed", "write_off_tolerance": "1",
+                                                        "approval_channels": ["web", "fax"], "csrf_token": csrf})
+    assert unknown.status_code == 422
+    assert '<p class="error" id="business-channels-error">Unknown channels: fax.</p>' in unknown.text
+    assert business_of(engine, staff) == before
 
 
 # -- API keys ----------------------------------------------------------------------------------------
