@@ -66,6 +66,14 @@ def find_business(session: Session, url_key: str) -> Business:
     return business
 
 
+def _check_timezone(timezone: str) -> str:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(field="timezone", detail=f"{timezone!r} is not an IANA time zone.") from None
+    return timezone
+
+
 def create_business(
     session: Session, *, name: str, url_key: str, base_currency: str = "INR", timezone: str = "Asia/Kolkata"
 ) -> tuple[Business, IssuedKey]:
@@ -75,10 +83,7 @@ def create_business(
     if not URL_KEY.fullmatch(url_key):
         raise InvalidInput(field="url_key", detail="url_key is 2-63 lowercase letters, digits or dashes.")
     check_currency(base_currency, field="base_currency")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(field="timezone", detail=f"{timezone!r} is not an IANA time zone.") from None
+    _check_timezone(timezone)
     if session.execute(select(Business.id).where(Business.url_key == url_key)).first():
         raise AlreadyExists(resource="business", key="url_key", value=url_key)
     business = Business(name=name.strip(), url_key=url_key, base_currency=base_currency, timezone=timezone,
@@ -104,8 +109,12 @@ def update_settings(
     write_off_tolerance: object | None = None,
     approval_channels: list[str] | None = None,
     cash_excess_as_change: bool | None = None,
+    timezone: str | None = None,
 ) -> Business:
+    """Change what is given; a new time zone moves only what "today" is from now on (stored days stay)."""
     business = get_business(session, business_id)
+    if timezone is not None:
+        business.timezone = _check_timezone(timezone)
     if name is not None:
         if not name.strip():
             raise InvalidInput(field="name", detail="name must not be empty.")

@@ -38,8 +38,7 @@ from remit.notify.channels import DeliveryFailed, EmailChannel, Outgoing
 from remit.payments.models import CHANNELS
 from remit.users.service import Visitor
 from remit.web.auth import Owner, Viewer
-from remit.web.pages import render
-from remit.web.payment_detail import NO_PROBLEMS, Problems
+from remit.web.pages import NO_PROBLEMS, Problems, problems_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -98,16 +97,7 @@ def _smtp_facts(settings: Settings) -> dict[str, Any]:
 def _refused(request: Request, visitor: Visitor, form: str, error: RemitError, typed: dict[str, str],
              fields: tuple[str, ...]) -> Response:
     """The page again, the engine's words beside the input its field names (else above the form), 422."""
-    name = (error.field or "").split("/")[0]
-    words = error.detail
-    # The engine's sentences may start with its field's name ("write_off_tolerance has more decimals..."):
-    # on a page, the words of the label instead.
-    if name in LABELS and words.startswith(name):
-        words = LABELS[name] + words[len(name):]
-    words = words[:1].upper() + words[1:]
-    problems = (Problems(form=form, fields={name: words}, typed=typed) if name in fields
-                else Problems(form=form, general=words, typed=typed))
-    return _page(request, visitor, problems=problems, status=422)
+    return _page(request, visitor, problems=problems_of(form, error, typed, fields, LABELS), status=422)
 
 
 def _run(request: Request, work: Callable[[Session], object]) -> Any:
@@ -125,17 +115,18 @@ def settings_page(request: Request, visitor: Viewer, done: str = "") -> Response
 
 # -- the business -------------------------------------------------------------------------------
 
-BUSINESS_FIELDS = ("name", "write_off_tolerance", "approval_channels", "cash_excess_as_change")
+BUSINESS_FIELDS = ("name", "timezone", "write_off_tolerance", "approval_channels", "cash_excess_as_change")
 
 
 @router.post("/settings/business", name="update_business")
 def change_business(request: Request, visitor: Owner,
                     name: Annotated[str, Form(max_length=1000)] = "",
+                    timezone: Annotated[str, Form(max_length=64)] = "",
                     write_off_tolerance: Annotated[str, Form(max_length=60)] = "",
                     approval_channels: Annotated[list[str], Form()] = [],  # noqa: B006
                     cash_excess_as_change: Annotated[str, Form(max_length=10)] = "") -> Response:
     # A checkbox left clear sends nothing: no channel ticked is none, an unticked box is false.
-    typed = {"name": name, "write_off_tolerance": write_off_tolerance, "approval_channels": approval_channels,
+    typed = {"name": name, "timezone": timezone, "write_off_tolerance": write_off_tolerance, "approval_channels": approval_channels,
              "cash_excess_as_change": bool(cash_excess_as_change)}
 
     def work(s: Session) -> object:
@@ -145,6 +136,7 @@ def change_business(request: Request, visitor: Owner,
         if not write_off_tolerance.strip():
             raise InvalidInput(field="write_off_tolerance", detail="Enter the write-off tolerance; 0 for none.")
         return update_settings(s, business_id=visitor.business_id, name=name,
+                               timezone=timezone.strip() or None,
                                write_off_tolerance=write_off_tolerance.strip(),
                                approval_channels=approval_channels,
                                cash_excess_as_change=bool(cash_excess_as_change))

@@ -16,6 +16,7 @@ def test_read_and_update_settings(tenant: Tenant) -> None:
     assert updated["approval_channels"] == ["web"] and updated["cash_excess_as_change"] is False
     # Members left out keep their values.
     assert tenant.patch("/v1/business", {"name": "Renamed"}).json()["write_off_tolerance"] == "1.00"
+    assert tenant.patch("/v1/business", {"timezone": "Europe/London"}).json()["timezone"] == "Europe/London"
 
 
 def test_bad_settings_are_422_and_change_nothing(tenant: Tenant) -> None:
@@ -23,6 +24,7 @@ def test_bad_settings_are_422_and_change_nothing(tenant: Tenant) -> None:
     assert body["errors"][0]["pointer"] == "/approval_channels"
     problem(tenant.patch("/v1/business", {"write_off_tolerance": "-1"}), 422, "amount_negative")
     problem(tenant.patch("/v1/business", {"name": "  "}), 422, "invalid_input")
+    problem(tenant.patch("/v1/business", {"timezone": "Mars/Olympus_Mons"}), 422, "invalid_input")
     assert tenant.get("/v1/business").json()["approval_channels"] == []
 
 

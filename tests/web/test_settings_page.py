@@ -42,7 +42,8 @@ def business_of(engine: Engine, staff: Staff) -> SimpleNamespace:
     def work(s):  # type: ignore[no-untyped-def]
         b = get_business(s, staff.business_id)
         return SimpleNamespace(name=b.name, write_off_tolerance_minor=b.write_off_tolerance_minor,
-                               approval_channels=list(b.approval_channels), cash_excess_as_change=b.cash_excess_as_change)
+                               approval_channels=list(b.approval_channels), cash_excess_as_change=b.cash_excess_as_change,
+                               timezone=b.timezone)
 
     return read(engine, work)
 
@@ -94,6 +95,23 @@ def test_an_owner_changes_the_business_and_sees_it(engine: Engine, client: TestC
     business = business_of(engine, staff)
     assert (business.cash_excess_as_change, business.approval_channels, business.write_off_tolerance_minor) == \
         (True, [], 0)
+
+
+def test_the_time_zone_is_changed_and_a_made_up_one_is_refused_beside_its_field(
+        engine: Engine, client: TestClient, staff: Staff) -> None:
+    csrf = signed_in(client, staff.emails["owner"])
+    before = business_of(engine, staff)
+    refused = client.post(f"{SETTINGS}/business", data={
+        "name": before.name, "timezone": "Mars/Olympus_Mons", "write_off_tolerance": "0", "csrf_token": csrf})
+    assert refused.status_code == 422
+    assert "is not an IANA time zone" in refused.text and 'value="Mars/Olympus_Mons"' in refused.text
+    assert 'id="business-timezone-error"' in refused.text
+    assert business_of(engine, staff).timezone == before.timezone
+    saved = client.post(f"{SETTINGS}/business", data={
+        "name": before.name, "timezone": "Europe/London", "write_off_tolerance": "0", "csrf_token": csrf},
+        follow_redirects=False)
+    assert saved.status_code == 303 and business_of(engine, staff).timezone == "Europe/London"
+    assert 'value="Europe/London"' in client.get(SETTINGS).text
 
 
 def test_an_over_precise_tolerance_is_refused_beside_its_field_and_nothing_changes(

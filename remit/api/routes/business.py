@@ -30,7 +30,8 @@ def update_business(body: BusinessUpdate, caller: CallerDep, key: IdempotencyDep
     """Change settings; members left out keep their values."""
     return mutate(caller, key, lambda s: BusinessPublic.of(update_settings(
         s, business_id=caller.business_id, name=body.name, write_off_tolerance=body.write_off_tolerance,
-        approval_channels=body.approval_channels, cash_excess_as_change=body.cash_excess_as_change)))
+        approval_channels=body.approval_channels, cash_excess_as_change=body.cash_excess_as_change,
+        timezone=body.timezone)))
 
 
 @keys.get("", response_model=Page[ApiKeyPublic], responses=responses(400))

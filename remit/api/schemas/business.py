@@ -39,6 +39,8 @@ class BusinessUpdate(Input):
         None, description="Channels whose payments wait for approval, e.g. [\"web\", \"zoho\"].")
     cash_excess_as_change: bool | None = Field(
         None, description="Hand cash paid beyond what it settles back as change instead of keeping credit.")
+    timezone: Annotated[str | None, Field(max_length=64, description="An IANA time zone, e.g. \"Asia/Kolkata\": "
+                                          "what \"today\" is for this business.")] = None
 
 
 class ApiKeyPublic(BaseModel):
