@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from remit.errors import RemitError
 from remit.reports.amounts import day_text, locale_for, screen_text
 from remit.users.service import Visitor
 from remit.web.auth import CSRF_FIELD
@@ -24,6 +27,43 @@ templates.env.filters["money"] = lambda minor, currency: screen_text(minor, curr
 templates.env.filters["day"] = lambda day, currency: day_text(day, currency) if isinstance(day, date) else ""
 templates.env.globals["csrf_field"] = CSRF_FIELD
 templates.env.globals["locale_for"] = locale_for
+
+
+@dataclass
+class Problems:
+    """An action's error, beside the form it concerns: per field where the engine named one, else for the form."""
+
+    form: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+    general: str = ""
+    typed: dict[str, str] = field(default_factory=dict)
+
+    def of(self, form: str, name: str = "") -> str:
+        if form != self.form:
+            return ""
+        return self.fields.get(name, "") if name else self.general
+
+    def value(self, form: str, name: str, default: str = "") -> str:
+        return self.typed.get(name, default) if form == self.form else default
+
+
+NO_PROBLEMS = Problems()
+
+
+def problems_of(form: str, error: RemitError, typed: dict[str, str], fields: tuple[str, ...],
+                labels: Mapping[str, str] | None = None) -> Problems:
+    """Where the engine's field names one of the form's inputs, the message goes there; otherwise above it.
+
+    The engine's sentences may start with its field's name ("write_off_tolerance has more decimals..."): on
+    a page, with the words of the label (``labels``) instead, as a sentence."""
+    name = (error.field or "").split("/")[0]
+    words = error.detail
+    if labels and name in labels and words.startswith(name):
+        words = labels[name] + words[len(name):]
+    words = words[:1].upper() + words[1:]
+    if name in fields:
+        return Problems(form=form, fields={name: words}, typed=typed)
+    return Problems(form=form, general=words, typed=typed)
 
 
 def render(request: Request, template: str, *, visitor: Visitor | None, status: int = 200,

@@ -9,7 +9,6 @@ error re-renders the page with the error beside the form it concerns, with what 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any
 
@@ -45,7 +44,7 @@ from remit.reports.receipt_pdf import receipt_filename, receipt_pdf
 from remit.timestamps import today_in
 from remit.users.service import Visitor, can
 from remit.web.auth import Accountant, Viewer
-from remit.web.pages import render
+from remit.web.pages import NO_PROBLEMS, Problems, problems_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,37 +59,6 @@ DONE = {
     "attached": "File attached.",
 }
 FORMS = ("void", "approval", "credit", "refund", "attachment")
-
-
-@dataclass
-class Problems:
-    """An action's error, beside the form it concerns: per field where the engine named one, else for the form."""
-
-    form: str = ""
-    fields: dict[str, str] = field(default_factory=dict)
-    general: str = ""
-    typed: dict[str, str] = field(default_factory=dict)
-
-    def of(self, form: str, name: str = "") -> str:
-        if form != self.form:
-            return ""
-        return self.fields.get(name, "") if name else self.general
-
-    def value(self, form: str, name: str, default: str = "") -> str:
-        return self.typed.get(name, default) if form == self.form else default
-
-
-NO_PROBLEMS = Problems()
-
-
-def _problems(form: str, error: RemitError, typed: dict[str, str], fields: tuple[str, ...]) -> Problems:
-    """Where the engine's field names one of the form's inputs, the message goes there; otherwise above it."""
-    name = (error.field or "").split("/")[0]
-    # The engine's sentences may start with a field's name ("amount has more decimals..."); a sentence here.
-    words = error.detail[:1].upper() + error.detail[1:]
-    if name in fields:
-        return Problems(form=form, fields={name: words}, typed=typed)
-    return Problems(form=form, general=words, typed=typed)
 
 
 def _since_done(payment_id: int, done: str) -> RedirectResponse:
@@ -176,7 +144,7 @@ def _refused(request: Request, visitor: Visitor, payment_id: int, form: str, err
              template: str = "payment.html") -> Response:
     status = error.status if 400 <= error.status < 500 and error.status != 404 else 422
     return _page(request, visitor, payment_id, template=template,
-                 problems=_problems(form, error, typed or {}, fields), status=status)
+                 problems=problems_of(form, error, typed or {}, fields), status=status)
 
 
 @router.get("/payments/{payment_id:int}", name="payment")
