@@ -187,7 +187,9 @@ def test_serve_migrates_then_runs_uvicorn_by_import_string(cli_engine: Engine, m
     monkeypatch.setattr("uvicorn.run", lambda target, **options: calls.append((target, options)))
     result = invoke("serve", "--port", "8123", "--workers", "2")
     assert result.exit_code == 0, result.output
-    assert calls == [("remit.api.app:app", {"host": "127.0.0.1", "port": 8123, "workers": 2})]
+    # Workers get 30 s to import and answer uvicorn's health check before it restarts them.
+    assert calls == [("remit.api.app:app", {"host": "127.0.0.1", "port": 8123, "workers": 2,
+                                            "timeout_worker_healthcheck": 30})]
     assert invoke("check").exit_code == 0  # the schema exists: serve migrated it
 
 
