@@ -261,7 +261,7 @@ def _owing(business_id: int) -> tuple[ColumnElement[bool], ...]:
     return Document.business_id == business_id, Document.status.in_(ISSUED_OPEN)
 
 
-def _holding_credit(business_id: int) -> tuple[ColumnElement[bool], ...]:
+def holding_credit(business_id: int) -> tuple[ColumnElement[bool], ...]:
     # Only payments still holding credit add anything; the literal 0 lets SQLite prove the partial index
     # ix_payments_holding_credit applies (a bound parameter would hide it).
     return (Payment.business_id == business_id, Payment.status == "posted",
@@ -274,7 +274,7 @@ def customer_totals(session: Session, *, business_id: int, customer_id: int) -> 
     outstanding = select(func.coalesce(func.sum(Document.balance_due_minor), 0)).where(
         *_owing(business_id), Document.customer_id == customer_id).scalar_subquery()
     credit = select(func.coalesce(func.sum(Payment.unused_minor), 0)).where(
-        *_holding_credit(business_id), Payment.customer_id == customer_id).scalar_subquery()
+        *holding_credit(business_id), Payment.customer_id == customer_id).scalar_subquery()
     found = session.execute(select(outstanding, credit)).one()
     return int(found[0]), int(found[1])
 
@@ -289,7 +289,7 @@ def totals_by_customer(session: Session, *, business_id: int, customer_ids: list
         .group_by(Document.customer_id)).all())
     held = dict(session.execute(
         select(Payment.customer_id, func.sum(Payment.unused_minor))
-        .where(*_holding_credit(business_id), Payment.customer_id.in_(customer_ids))
+        .where(*holding_credit(business_id), Payment.customer_id.in_(customer_ids))
         .group_by(Payment.customer_id)).all())
     return {customer_id: (int(owed.get(customer_id, 0)), int(held.get(customer_id, 0)))
             for customer_id in customer_ids}

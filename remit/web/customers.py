@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Select, func, literal_column, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from remit.api.deps import Paging, engine_of
@@ -19,7 +19,7 @@ from remit.api.schemas.common import ObjectId
 from remit.api.schemas.values import DayFilter
 from remit.businesses.service import get_business
 from remit.customers.models import Customer
-from remit.customers.service import customer_totals, get_customer, totals_by_customer
+from remit.customers.service import customer_totals, get_customer, holding_credit, totals_by_customer
 from remit.db import read_session
 from remit.documents.models import Document
 from remit.payments.models import Payment
@@ -129,7 +129,7 @@ def customer_page(request: Request, visitor: Viewer, customer_id: ObjectId) -> R
         payment_count = session.execute(select(func.count()).select_from(Payment).where(*theirs)).scalar_one()
         # The payments whose unused money is the credit the customer holds, oldest first (as it is applied).
         credits = session.execute(select(Payment).where(
-            *theirs, Payment.status == "posted", Payment.unused_minor > literal_column("0"))
+            *holding_credit(business_id), Payment.customer_id == customer_id)
             .order_by(Payment.payment_date, Payment.id)).scalars().all()
         today = today_in(get_business(session, business_id).timezone)
         statement_from = _first_day(session, business_id, customer_id, today)

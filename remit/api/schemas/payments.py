@@ -205,11 +205,9 @@ class RefundPublic(BaseModel):
     voided_at: Timestamp | None
 
 
-def _method_codes(session: Session, business_id: int, ids: set[int] | None = None) -> dict[int, str]:
-    query = select(PaymentMethod.id, PaymentMethod.code).where(PaymentMethod.business_id == business_id)
-    if ids is not None:
-        query = query.where(PaymentMethod.id.in_(ids))
-    return dict(session.execute(query).all())
+def _method_codes(session: Session, business_id: int, ids: set[int]) -> dict[int, str]:
+    return dict(session.execute(select(PaymentMethod.id, PaymentMethod.code).where(
+        PaymentMethod.business_id == business_id, PaymentMethod.id.in_(ids))).all())
 
 
 def present_payments(session: Session, payments: Sequence[Payment], *, with_balance: bool = False) -> list[PaymentPublic]:
